@@ -1,0 +1,32 @@
+import express from 'express';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config';
+import { openStore, type Store } from './store/db';
+import { createDeps, type Deps } from './deps';
+import { createBackend } from './http/backend';
+import { bodyParsers, csrfGuard, requestLog, securityHeaders } from './http/middleware';
+import { handlers } from './handlers';
+import { securityHandlers } from './http/securityHandlers';
+import { onStart } from './startup';
+
+export interface App {
+  app: express.Express;
+  deps: Deps;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config, opts: { log?: Logger; store?: Store; clock?: () => number } = {}): Promise<App> {
+  const log = opts.log ?? pino({ level: process.env.KEYHAVEN_LOG_LEVEL ?? 'info' });
+  const store = opts.store ?? openStore(config.dataDir);
+  const deps = createDeps(config, store, log, opts.clock);
+  await onStart(deps);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestLog(deps), securityHeaders, ...bodyParsers(deps), csrfGuard(deps));
+  const handle = await createBackend(deps, handlers, securityHandlers(deps));
+  app.use((req, res) => void handle(req, res));
+
+  return { app, deps, close: () => store.close() };
+}

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Public origin of this server, no trailing slash (e.g. http://127.0.0.1:3000). */
+  issuer: string;
+  bodyLimitBytes: number;
+  cookieDomain?: string;
+  /** Trust X-Forwarded-For for the client IP (only behind a known proxy). */
+  trustProxy: boolean;
+  browserSessionIdleSeconds: number;
+  browserSessionAbsoluteSeconds: number;
+  appSessionIdleSeconds: number;
+  appSessionAbsoluteSeconds: number;
+  /** Login attempts allowed per window, per account and per IP. */
+  loginAttemptsPerAccount: number;
+  loginAttemptsPerIp: number;
+  loginWindowSeconds: number;
+  /** Validate every response against the spec and answer 500 on a mismatch (tests). */
+  validateResponses: boolean;
+  /** argon2id cost; OWASP: m=19 MiB, t=2, p=1. */
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Master key material (KEYHAVEN_SECRET); when absent, a key file in dataDir is used. */
+  secret?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  mfaIssuer: string;
+}
+
+export interface ConfigInput {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  issuer?: string;
+}
+
+const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
+
+export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const port = input.port ?? int(env.KEYHAVEN_PORT, 3000);
+  const host = input.host ?? env.KEYHAVEN_HOST ?? '127.0.0.1';
+  const dataDir = resolve(input.dataDir ?? env.KEYHAVEN_DATA ?? './data');
+  const issuer = (input.issuer ?? env.KEYHAVEN_ISSUER ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  return {
+    port,
+    host,
+    dataDir,
+    issuer,
+    bodyLimitBytes: int(env.KEYHAVEN_BODY_LIMIT, 1024 * 1024),
+    cookieDomain: env.KEYHAVEN_COOKIE_DOMAIN || undefined,
+    trustProxy: env.KEYHAVEN_TRUST_PROXY === 'true' || env.KEYHAVEN_TRUST_PROXY === '1',
+    browserSessionIdleSeconds: int(env.KEYHAVEN_SESSION_IDLE, 7 * 24 * 3600),
+    browserSessionAbsoluteSeconds: int(env.KEYHAVEN_SESSION_ABSOLUTE, 30 * 24 * 3600),
+    appSessionIdleSeconds: int(env.KEYHAVEN_APP_SESSION_IDLE, 14 * 24 * 3600),
+    appSessionAbsoluteSeconds: int(env.KEYHAVEN_APP_SESSION_ABSOLUTE, 30 * 24 * 3600),
+    loginAttemptsPerAccount: int(env.KEYHAVEN_LOGIN_ATTEMPTS_ACCOUNT, 10),
+    loginAttemptsPerIp: int(env.KEYHAVEN_LOGIN_ATTEMPTS_IP, 50),
+    loginWindowSeconds: int(env.KEYHAVEN_LOGIN_WINDOW, 15 * 60),
+    validateResponses: env.KEYHAVEN_VALIDATE_RESPONSES === '1',
+    argon2: {
+      memoryCost: int(env.KEYHAVEN_ARGON2_MEMORY_KIB, 19456),
+      timeCost: int(env.KEYHAVEN_ARGON2_TIME, 2),
+      parallelism: 1,
+    },
+    secret: env.KEYHAVEN_SECRET || undefined,
+    smtpUrl: env.KEYHAVEN_SMTP_URL || undefined,
+    mailFrom: env.KEYHAVEN_MAIL_FROM ?? 'Keyhaven <no-reply@keyhaven.local>',
+    mfaIssuer: env.KEYHAVEN_MFA_ISSUER ?? 'Keyhaven',
+  };
+}

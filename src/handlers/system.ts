@@ -1,0 +1,22 @@
+import { sql } from 'kysely';
+import spec from '../../generated/openapi.json';
+import type { Handlers } from '../http/handler';
+import { apiReferencePage } from '../pages/apiReference';
+import { docsAsset } from '../pages/assets';
+
+export const systemHandlers = {
+  getHealth: async ({ deps }) => {
+    await sql`SELECT 1`.execute(deps.db);
+    return { status: 200, body: { status: 'ok' } };
+  },
+  getApiReference: () => ({
+    status: 200,
+    html: apiReferencePage(),
+    headers: { 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" },
+  }),
+  getApiReferenceAsset: ({ path }) => {
+    const asset = docsAsset(path.asset);
+    return { status: 200, html: asset.body, headers: { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=3600' } };
+  },
+  getOpenApiDocument: () => ({ status: 200, body: spec as Record<string, unknown> }),
+} satisfies Partial<Handlers>;

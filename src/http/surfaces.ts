@@ -1,0 +1,33 @@
+import { HttpError } from './errors';
+
+/** Error bodies per surface, each declared in the spec (components/schemas/errors.yaml). */
+export type Surface = 'api' | 'oauth' | 'management';
+
+export function surfaceFor(path: string): Surface {
+  if (/^\/(oauth2?|\.well-known|logout)(\/|$)/.test(path)) return 'oauth';
+  if (/^\/api\/v1(\/|$)/.test(path)) return 'management';
+  return 'api';
+}
+
+const managementCodes: Record<number, string> = {
+  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'TOO_MANY_REQUESTS', 500: 'INTERNAL_ERROR',
+};
+
+const oauthCodes: Record<number, string> = {
+  400: 'invalid_request', 401: 'invalid_token', 403: 'insufficient_scope', 404: 'not_found', 405: 'invalid_request',
+  413: 'invalid_request', 415: 'invalid_request', 429: 'slow_down', 500: 'server_error',
+};
+
+export function serializeError(surface: Surface, err: HttpError): unknown {
+  switch (surface) {
+    case 'oauth': {
+      const code = /^[a-z_]+$/.test(err.code) && err.code !== 'unauthorized' ? err.code : oauthCodes[err.status] ?? 'invalid_request';
+      return { error: code, error_description: err.message };
+    }
+    case 'management':
+      return { errors: [{ code: managementCodes[err.status] ?? err.code.toUpperCase(), message: err.message }] };
+    default:
+      return { ok: false, error: err.code, message: err.message, ...(err.extra.field ? { field: err.extra.field } : {}) };
+  }
+}

@@ -1,0 +1,69 @@
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: Generated<number>;
+  public_id: string;
+  email: string | null;
+  email_verified: number;
+  full_name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  picture: string | null;
+  credit_balance: Generated<number>;
+  suspended: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdentitiesTable {
+  id: Generated<number>;
+  user_id: number;
+  type: 'email' | 'phone' | 'username' | 'upstream';
+  provider: Generated<string>;
+  value: string;
+  verified_at: number | null;
+  created_at: number;
+}
+
+export interface CredentialsTable {
+  id: Generated<number>;
+  user_id: number;
+  type: string;
+  secret: string;
+  meta: string | null;
+  created_at: number;
+  updated_at: number;
+  used_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: number;
+  kind: 'browser' | 'app';
+  token_hash: string;
+  amr: Generated<string>;
+  auth_time: number;
+  created_at: number;
+  last_seen_at: number;
+  idle_expires_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface RateLimitsTable {
+  bucket: string;
+  window_start: number;
+  count: number;
+}
+
+declare module '../schema' {
+  interface DB {
+    users: UsersTable;
+    identities: IdentitiesTable;
+    credentials: CredentialsTable;
+    sessions: SessionsTable;
+    rate_limits: RateLimitsTable;
+  }
+}

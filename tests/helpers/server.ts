@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { createClient, type Client } from '../../generated/client/client';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import type { Deps } from '../../src/deps';
+
+export interface TestServer {
+  baseUrl: string;
+  client: Client;
+  deps: Deps;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real server on a free loopback port over a fresh SQLite file.
+ * `env` overrides configuration the same way the CLI's environment does.
+ */
+export async function startServer(env: Record<string, string> = {}, opts: { clock?: () => number } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyhaven-test-'));
+  // The issuer must carry the real port, so listen first on port 0 and then build the app.
+  const { createServer } = await import('node:http');
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const config = loadConfig({ port, host: '127.0.0.1', dataDir }, { ...process.env, KEYHAVEN_VALIDATE_RESPONSES: '1', ...env });
+  const { app, deps, close } = await createApp(config, { log: pino({ level: 'silent' }), clock: opts.clock });
+  server.on('request', app);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    client: createClient({ baseUrl }),
+    deps,
+    config,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

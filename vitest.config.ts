@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    env: { KEYHAVEN_LOG_LEVEL: 'silent', KEYHAVEN_VALIDATE_RESPONSES: '1' },
+  },
+});
