@@ -8,6 +8,7 @@ import { sessionRepository } from './store/repositories/sessions';
 import { rateLimitRepository } from './store/repositories/rateLimits';
 import { createPasswordHasher } from './services/passwords';
 import { createRateLimiter } from './services/rateLimit';
+import { createSecretBox } from './services/secretBox';
 
 /** Everything services need, built once per process and passed down explicitly. */
 export function createDeps(config: Config, store: Store, log: Logger, clock: () => number = Date.now) {
@@ -25,6 +26,7 @@ export function createDeps(config: Config, store: Store, log: Logger, clock: () 
     repos,
     passwords: createPasswordHasher(config.argon2),
     rateLimiter: createRateLimiter(repos.rateLimits, clock),
+    secretBox: createSecretBox(config),
   };
 }
 export type Deps = ReturnType<typeof createDeps>;
