@@ -2,17 +2,121 @@
 import type * as T from './client/types.gen';
 
 export const operationIds = [
+  'appLogin',
+  'appLogout',
+  'appRegister',
+  'authorizeOAuth',
+  'authorizeOAuth2',
+  'browserLogin',
+  'browserLogout',
+  'browserRegister',
+  'confirmLogout',
+  'createAdminNotification',
+  'createApiKey',
+  'deleteAdminNotification',
+  'getAdminNotification',
   'getApiReference',
   'getApiReferenceAsset',
+  'getAppSession',
+  'getBrowserSession',
+  'getConsentPage',
+  'getDevicePage',
   'getHealth',
+  'getJwks',
+  'getLoginPage',
+  'getOAuth2UserProfile',
+  'getOAuth2UserProfileV2',
+  'getOAuthAuthorizationServerMetadata',
+  'getOAuthUserInfo',
   'getOpenApiDocument',
+  'getOpenIdConfiguration',
+  'getRegisterPage',
+  'getSsoConfig',
+  'introspectOAuth2Token',
+  'listAdminNotifications',
+  'listApiKeys',
+  'listAppNotifications',
+  'logout',
+  'manageMfa',
+  'postConsentPage',
+  'postDevicePage',
+  'postLoginMfaPage',
+  'postLoginPage',
+  'postOAuth2Token',
+  'postOAuthToken',
+  'postRegisterPage',
+  'postSsoAction',
+  'recordAppActivity',
+  'recordAppError',
+  'recordAppFeedback',
+  'recordAppInstallation',
+  'registerAccount',
+  'revokeApiKey',
+  'revokeOAuth2Token',
+  'ssoCallback',
+  'startDeviceAuthorization',
+  'startSso',
+  'updateAdminNotification',
+  'verifyAccountEmail',
 ] as const;
 
 export type OperationId = (typeof operationIds)[number];
 
 export interface Operations {
+  appLogin: { data: T.AppLoginData; responses: T.AppLoginResponses };
+  appLogout: { data: T.AppLogoutData; responses: T.AppLogoutResponses };
+  appRegister: { data: T.AppRegisterData; responses: T.AppRegisterResponses };
+  authorizeOAuth: { data: T.AuthorizeOAuthData; responses: T.AuthorizeOAuthResponses };
+  authorizeOAuth2: { data: T.AuthorizeOAuth2Data; responses: T.AuthorizeOAuth2Responses };
+  browserLogin: { data: T.BrowserLoginData; responses: T.BrowserLoginResponses };
+  browserLogout: { data: T.BrowserLogoutData; responses: T.BrowserLogoutResponses };
+  browserRegister: { data: T.BrowserRegisterData; responses: T.BrowserRegisterResponses };
+  confirmLogout: { data: T.ConfirmLogoutData; responses: T.ConfirmLogoutResponses };
+  createAdminNotification: { data: T.CreateAdminNotificationData; responses: T.CreateAdminNotificationResponses };
+  createApiKey: { data: T.CreateApiKeyData; responses: T.CreateApiKeyResponses };
+  deleteAdminNotification: { data: T.DeleteAdminNotificationData; responses: T.DeleteAdminNotificationResponses };
+  getAdminNotification: { data: T.GetAdminNotificationData; responses: T.GetAdminNotificationResponses };
   getApiReference: { data: T.GetApiReferenceData; responses: T.GetApiReferenceResponses };
   getApiReferenceAsset: { data: T.GetApiReferenceAssetData; responses: T.GetApiReferenceAssetResponses };
+  getAppSession: { data: T.GetAppSessionData; responses: T.GetAppSessionResponses };
+  getBrowserSession: { data: T.GetBrowserSessionData; responses: T.GetBrowserSessionResponses };
+  getConsentPage: { data: T.GetConsentPageData; responses: T.GetConsentPageResponses };
+  getDevicePage: { data: T.GetDevicePageData; responses: T.GetDevicePageResponses };
   getHealth: { data: T.GetHealthData; responses: T.GetHealthResponses };
+  getJwks: { data: T.GetJwksData; responses: T.GetJwksResponses };
+  getLoginPage: { data: T.GetLoginPageData; responses: T.GetLoginPageResponses };
+  getOAuth2UserProfile: { data: T.GetOAuth2UserProfileData; responses: T.GetOAuth2UserProfileResponses };
+  getOAuth2UserProfileV2: { data: T.GetOAuth2UserProfileV2Data; responses: T.GetOAuth2UserProfileV2Responses };
+  getOAuthAuthorizationServerMetadata: { data: T.GetOAuthAuthorizationServerMetadataData; responses: T.GetOAuthAuthorizationServerMetadataResponses };
+  getOAuthUserInfo: { data: T.GetOAuthUserInfoData; responses: T.GetOAuthUserInfoResponses };
   getOpenApiDocument: { data: T.GetOpenApiDocumentData; responses: T.GetOpenApiDocumentResponses };
+  getOpenIdConfiguration: { data: T.GetOpenIdConfigurationData; responses: T.GetOpenIdConfigurationResponses };
+  getRegisterPage: { data: T.GetRegisterPageData; responses: T.GetRegisterPageResponses };
+  getSsoConfig: { data: T.GetSsoConfigData; responses: T.GetSsoConfigResponses };
+  introspectOAuth2Token: { data: T.IntrospectOAuth2TokenData; responses: T.IntrospectOAuth2TokenResponses };
+  listAdminNotifications: { data: T.ListAdminNotificationsData; responses: T.ListAdminNotificationsResponses };
+  listApiKeys: { data: T.ListApiKeysData; responses: T.ListApiKeysResponses };
+  listAppNotifications: { data: T.ListAppNotificationsData; responses: T.ListAppNotificationsResponses };
+  logout: { data: T.LogoutData; responses: T.LogoutResponses };
+  manageMfa: { data: T.ManageMfaData; responses: T.ManageMfaResponses };
+  postConsentPage: { data: T.PostConsentPageData; responses: T.PostConsentPageResponses };
+  postDevicePage: { data: T.PostDevicePageData; responses: T.PostDevicePageResponses };
+  postLoginMfaPage: { data: T.PostLoginMfaPageData; responses: T.PostLoginMfaPageResponses };
+  postLoginPage: { data: T.PostLoginPageData; responses: T.PostLoginPageResponses };
+  postOAuth2Token: { data: T.PostOAuth2TokenData; responses: T.PostOAuth2TokenResponses };
+  postOAuthToken: { data: T.PostOAuthTokenData; responses: T.PostOAuthTokenResponses };
+  postRegisterPage: { data: T.PostRegisterPageData; responses: T.PostRegisterPageResponses };
+  postSsoAction: { data: T.PostSsoActionData; responses: T.PostSsoActionResponses };
+  recordAppActivity: { data: T.RecordAppActivityData; responses: T.RecordAppActivityResponses };
+  recordAppError: { data: T.RecordAppErrorData; responses: T.RecordAppErrorResponses };
+  recordAppFeedback: { data: T.RecordAppFeedbackData; responses: T.RecordAppFeedbackResponses };
+  recordAppInstallation: { data: T.RecordAppInstallationData; responses: T.RecordAppInstallationResponses };
+  registerAccount: { data: T.RegisterAccountData; responses: T.RegisterAccountResponses };
+  revokeApiKey: { data: T.RevokeApiKeyData; responses: T.RevokeApiKeyResponses };
+  revokeOAuth2Token: { data: T.RevokeOAuth2TokenData; responses: T.RevokeOAuth2TokenResponses };
+  ssoCallback: { data: T.SsoCallbackData; responses: T.SsoCallbackResponses };
+  startDeviceAuthorization: { data: T.StartDeviceAuthorizationData; responses: T.StartDeviceAuthorizationResponses };
+  startSso: { data: T.StartSsoData; responses: T.StartSsoResponses };
+  updateAdminNotification: { data: T.UpdateAdminNotificationData; responses: T.UpdateAdminNotificationResponses };
+  verifyAccountEmail: { data: T.VerifyAccountEmailData; responses: T.VerifyAccountEmailResponses };
 }

@@ -6,6 +6,18 @@ import type { DB } from './store/schema';
 import { userRepository } from './store/repositories/users';
 import { sessionRepository } from './store/repositories/sessions';
 import { rateLimitRepository } from './store/repositories/rateLimits';
+import { notificationRepository, serverAdminRepository, telemetryRepository } from './store/repositories/telemetry';
+import { oauthClientRepository } from './store/repositories/oauthClients';
+import { signingKeyRepository } from './store/repositories/oauthKeys';
+import { oauthTokenRepository } from './store/repositories/oauthTokens';
+import { tenantRepository } from './store/repositories/tenants';
+import { apiKeyRepository } from './store/repositories/apiKeys';
+import { verificationRepository } from './store/repositories/verification';
+import { outboxRepository } from './store/repositories/outbox';
+import { mfaRepository } from './store/repositories/mfa';
+import { authorizeRepository } from './store/repositories/authorize';
+import { deviceCodeRepository } from './store/repositories/authorizeDevice';
+import { createMailTransport } from './services/mail';
 import { createPasswordHasher } from './services/passwords';
 import { createRateLimiter } from './services/rateLimit';
 import { createSecretBox } from './services/secretBox';
@@ -16,6 +28,19 @@ export function createDeps(config: Config, store: Store, log: Logger, clock: () 
     users: userRepository(store.db),
     sessions: sessionRepository(store.db),
     rateLimits: rateLimitRepository(store.db),
+    tenants: tenantRepository(store.db),
+    apiKeys: apiKeyRepository(store.db),
+    verifications: verificationRepository(store.db),
+    outbox: outboxRepository(store.db),
+    oauthClients: oauthClientRepository(store.db),
+    signingKeys: signingKeyRepository(store.db),
+    oauthTokens: oauthTokenRepository(store.db),
+    telemetry: telemetryRepository(store.db),
+    notifications: notificationRepository(store.db),
+    serverAdmins: serverAdminRepository(store.db),
+    mfa: mfaRepository(store.db),
+    authorize: authorizeRepository(store.db),
+    deviceCodes: deviceCodeRepository(store.db),
   };
   return {
     config,
@@ -27,6 +52,7 @@ export function createDeps(config: Config, store: Store, log: Logger, clock: () 
     passwords: createPasswordHasher(config.argon2),
     rateLimiter: createRateLimiter(repos.rateLimits, clock),
     secretBox: createSecretBox(config),
+    mail: createMailTransport(config, repos.outbox, log, clock),
   };
 }
 export type Deps = ReturnType<typeof createDeps>;

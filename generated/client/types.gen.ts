@@ -4,6 +4,52 @@ export type ClientOptions = {
     baseUrl: 'http://127.0.0.1:3000' | (string & {});
 };
 
+export type ActivityRecorded = {
+    status: 'recorded';
+    /**
+     * The UTC calendar day of the server's clock when the report was received (clients cannot back-date).
+     */
+    activity_date: string;
+    identity_type: IdentityType;
+    /**
+     * Number of distinct `installation_id` values that reported activity on `activity_date` (UTC day), including this one.
+     */
+    total_active: number;
+    recorded_at: string;
+};
+
+/**
+ * Marks an installation active today (UTC). Repeated reports on one day count once. Extra properties are stored as metadata (at most 64 properties; 16 KiB serialized).
+ *
+ */
+export type ActivityReport = {
+    installation_id: AppInstallationId;
+    platform?: AppPlatform;
+    app_version?: AppVersion;
+    source?: string;
+    [key: string]: unknown;
+};
+
+/**
+ * A notification as administrators see it, with its switch and audit fields.
+ */
+export type AdminNotification = Notification & {
+    /**
+     * Shown to apps only while true and inside [starts_at, ends_at).
+     */
+    active: boolean;
+    /**
+     * Id of the administrator who created it.
+     */
+    created_by: number | null;
+    updated_at: string;
+};
+
+export type AdminNotificationList = {
+    count: number;
+    notifications: Array<AdminNotification>;
+};
+
 /**
  * Error body of the session, app and telemetry surfaces.
  */
@@ -21,6 +67,358 @@ export type ApiError = {
 };
 
 /**
+ * The new key. `key` is shown only in this response; only its hash is stored.
+ */
+export type ApiKeyCreated = {
+    id: string;
+    name: string;
+    /**
+     * `krn_` followed by 64 hex characters (256 bits).
+     */
+    key: string;
+    /**
+     * The key's first 12 characters, to recognise it later.
+     */
+    prefix: string;
+    expiresAt: string | null;
+    createdAt: string;
+    warning: 'Store this key securely. It will not be shown again.';
+};
+
+export type ApiKeyCreateRequest = {
+    /**
+     * Key name. Generated (`API key <prefix>`) when omitted or blank.
+     */
+    name?: string;
+    /**
+     * ISO 8601 expiry; must be in the future (400 otherwise). Omitted means the key does not expire.
+     */
+    expiresAt?: string;
+};
+
+export type ApiKeyList = {
+    /**
+     * The tenant's active keys (not revoked, not expired), newest first.
+     */
+    apiKeys: Array<ApiKeySummary>;
+};
+
+export type ApiKeyRevoked = {
+    id: string;
+    revoked: true;
+};
+
+/**
+ * A key as listed; never the key itself.
+ */
+export type ApiKeySummary = {
+    id: string;
+    name: string;
+    prefix: string;
+    expiresAt: string | null;
+    createdAt: string;
+    /**
+     * Last authenticated use, recorded at most once a minute.
+     */
+    lastUsedAt: string | null;
+};
+
+/**
+ * Client-chosen identifier of one app installation (stable across launches).
+ */
+export type AppInstallationId = string;
+
+/**
+ * Platform name; stored lower-cased.
+ */
+export type AppPlatform = string;
+
+/**
+ * A signed-in app session with its token (seed 000).
+ */
+export type AppSessionResponse = {
+    ok: true;
+    authenticated: true;
+    user: SessionUser;
+    session: AppSessionToken;
+};
+
+/**
+ * The presented app session's state; the token is not repeated.
+ */
+export type AppSessionState = {
+    ok: true;
+    authenticated: true;
+    user: SessionUser;
+    session: {
+        header_name: 'X-Kendr-Session';
+        expires_at: SessionExpiry;
+    };
+};
+
+/**
+ * The app session; send `token` as the header named `header_name` on later calls.
+ */
+export type AppSessionToken = {
+    /**
+     * 256 random bits, base64url. Shown only when issued; the server keeps only its hash.
+     */
+    token: string;
+    header_name: 'X-Kendr-Session';
+    expires_at: SessionExpiry;
+};
+
+export type AppVersion = string;
+
+/**
+ * Handle of the pending authorization request that sent the browser to the page.
+ */
+export type AuthorizationRequestHandle = string;
+
+/**
+ * RFC 8414 authorization server metadata (also the OpenID Provider metadata).
+ */
+export type AuthorizationServerMetadata = {
+    issuer: string;
+    authorization_endpoint: string;
+    token_endpoint: string;
+    device_authorization_endpoint?: string;
+    userinfo_endpoint?: string;
+    jwks_uri: string;
+    introspection_endpoint?: string;
+    revocation_endpoint?: string;
+    end_session_endpoint?: string;
+    scopes_supported?: Array<string>;
+    response_types_supported: Array<string>;
+    response_modes_supported?: Array<string>;
+    grant_types_supported?: Array<string>;
+    subject_types_supported?: Array<string>;
+    id_token_signing_alg_values_supported?: Array<string>;
+    token_endpoint_auth_methods_supported?: Array<string>;
+    introspection_endpoint_auth_methods_supported?: Array<string>;
+    revocation_endpoint_auth_methods_supported?: Array<string>;
+    code_challenge_methods_supported?: Array<string>;
+    claims_supported?: Array<string>;
+    prompt_values_supported?: Array<string>;
+    authorization_response_iss_parameter_supported?: boolean;
+    [key: string]: unknown;
+};
+
+/**
+ * A signed-in browser session.
+ */
+export type BrowserSessionResponse = {
+    ok: true;
+    authenticated: true;
+    user: SessionUser;
+    session: BrowserSessionState;
+};
+
+/**
+ * The browser session; its token is only in the HttpOnly `kendr_session` cookie.
+ */
+export type BrowserSessionState = {
+    expires_at: SessionExpiry;
+};
+
+/**
+ * The user's answer on the consent page.
+ */
+export type ConsentForm = {
+    csrf_token?: CsrfToken;
+    req?: AuthorizationRequestHandle;
+    decision?: 'approve' | 'deny';
+};
+
+/**
+ * The form's CSRF synchronizer token (bound to the browser's `kendr_csrf` cookie and to the form).
+ */
+export type CsrfToken = string;
+
+/**
+ * RFC 8628 §3.1. A public client identifies itself with `client_id`; a confidential one authenticates.
+ */
+export type DeviceAuthorizationRequest = {
+    client_id?: string;
+    client_secret?: string;
+    scope?: string;
+};
+
+/**
+ * RFC 8628 §3.2, exactly seed 000's fields.
+ */
+export type DeviceAuthorizationResponse = {
+    /**
+     * Secret; polled at the token endpoint.
+     */
+    device_code: string;
+    /**
+     * Typed by the user; consonants only.
+     */
+    user_code: string;
+    verification_uri: string;
+    verification_uri_complete: string;
+    expires_in: 900;
+    interval: number;
+    scope: string;
+};
+
+/**
+ * `lookup` shows the request behind a user code; `approve` / `deny` answer it.
+ */
+export type DeviceForm = {
+    csrf_token?: CsrfToken;
+    user_code?: string;
+    action?: 'lookup' | 'approve' | 'deny';
+};
+
+export type ErrorRecorded = {
+    status: 'recorded';
+    error_id: number;
+    created_at: string;
+};
+
+/**
+ * An error seen by an app. Extra properties are stored as metadata (at most 64 properties; 16 KiB serialized).
+ */
+export type ErrorReport = {
+    message: string;
+    installation_id?: AppInstallationId;
+    app_version?: AppVersion;
+    platform?: AppPlatform;
+    error_name?: string;
+    error_code?: string;
+    /**
+     * Free text, or an object (stored as JSON, at most 16 KiB serialized).
+     */
+    details?: string | {
+        [key: string]: unknown;
+    };
+    stack_trace?: string;
+    severity?: 'debug' | 'info' | 'warning' | 'error' | 'fatal';
+    email?: TelemetryEmail;
+    [key: string]: unknown;
+};
+
+export type FeedbackRecorded = {
+    status: 'recorded';
+    feedback_id: number;
+    created_at: string;
+};
+
+/**
+ * User feedback from an app. Extra properties are stored as metadata (at most 64 properties; 16 KiB serialized).
+ */
+export type FeedbackReport = {
+    message: string;
+    installation_id?: AppInstallationId;
+    app_version?: AppVersion;
+    platform?: AppPlatform;
+    category?: string;
+    rating?: number;
+    email?: TelemetryEmail;
+    [key: string]: unknown;
+};
+
+/**
+ * A server-rendered HTML page (no script; `Content-Security-Policy` with `frame-ancestors 'none'`).
+ */
+export type HtmlPage = string;
+
+/**
+ * `user` when the request carried a valid app session (`X-Kendr-Session`) or browser session (`kendr_session` cookie), and the record is attributed to that user; `anonymous` otherwise, including when a presented credential is invalid, expired or revoked.
+ *
+ */
+export type IdentityType = 'user' | 'anonymous';
+
+export type InstallationRecorded = {
+    status: 'recorded';
+    /**
+     * Keyhaven's id of the installation record; the same for every report with the same `installation_id`.
+     */
+    install_id: number;
+    /**
+     * Number of distinct `installation_id` values ever registered through this endpoint (all platforms), including this one.
+     */
+    total_installs: number;
+    recorded_at: string;
+};
+
+/**
+ * Registers (or refreshes) an installation. Extra properties are stored as metadata (at most 64 properties; 16 KiB serialized).
+ *
+ */
+export type InstallationReport = {
+    installation_id: AppInstallationId;
+    platform?: AppPlatform;
+    app_version?: AppVersion;
+    channel?: string;
+    source?: string;
+    [key: string]: unknown;
+};
+
+/**
+ * RFC 7517 JSON Web Key Set of the RS256 signing keys (active and recently retired).
+ */
+export type Jwks = {
+    keys: Array<{
+        kty: 'RSA';
+        kid: string;
+        use: 'sig';
+        alg: 'RS256';
+        n: string;
+        e: string;
+    }>;
+};
+
+/**
+ * The sign-in form. Fields are optional in the schema so that a missing one re-renders the page with an error.
+ */
+export type LoginForm = {
+    csrf_token?: CsrfToken;
+    email?: string;
+    password?: string;
+    req?: AuthorizationRequestHandle;
+    /**
+     * A local page to go back to (only `/oauth/device…`).
+     */
+    return_to?: string;
+};
+
+/**
+ * The second step of sign-in for a user with MFA on.
+ */
+export type LoginMfaForm = {
+    csrf_token?: CsrfToken;
+    mfa_token?: string;
+    /**
+     * A TOTP code or a backup code.
+     */
+    code?: string;
+    req?: AuthorizationRequestHandle;
+    return_to?: string;
+};
+
+/**
+ * The confirmation of a logout; carries the original request's parameters, checked again.
+ */
+export type LogoutForm = {
+    csrf_token?: CsrfToken;
+    redirect?: string;
+    client_id?: string;
+    id_token_hint?: string;
+    post_logout_redirect_uri?: string;
+    state?: string;
+};
+
+/**
+ * The session is revoked on the server.
+ */
+export type LogoutResponse = {
+    ok: true;
+};
+
+/**
  * Error body of the `/api/v1` surface (seed 002).
  */
 export type ManagementError = {
@@ -31,6 +429,162 @@ export type ManagementError = {
 };
 
 /**
+ * Eight single-use backup codes of 8 characters. Shown only in this response; stored hashed.
+ */
+export type MfaBackupCodes = [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string
+];
+
+/**
+ * The answer of a password sign-in (browser `/api/auth/login`, app `/api/app/auth/login`) for a user
+ * with MFA enabled: no session yet. Complete it with `POST /api/v1/auth/mfa`
+ * `{"action":"verify","token":"<code>","mfa_token":"<mfa_token>"}` before `expires_at` (5 minutes).
+ *
+ */
+export type MfaChallenge = {
+    ok: true;
+    authenticated: false;
+    mfa_required: true;
+    /**
+     * Single use, bound to the sign-in flow (browser or app); stored only as a hash.
+     */
+    mfa_token: string;
+    expires_at: string;
+};
+
+/**
+ * A 6-digit TOTP code, or an 8-character backup code (letters and digits, case-insensitive; `verify` only).
+ */
+export type MfaCode = string;
+
+export type MfaDisableResponse = {
+    disabled: true;
+};
+
+/**
+ * MFA is active; keep these backup codes (the only valid set).
+ */
+export type MfaEnableResponse = {
+    enabled: true;
+    backupCodes: MfaBackupCodes;
+};
+
+/**
+ * One MFA action (seed 003). `token` is required for `enable`, `verify` and `disable`; `enable` and
+ * `disable` need a TOTP code, `verify` also accepts a backup code. `mfa_token` (only with `verify`)
+ * completes a password sign-in that answered `mfa_required`.
+ *
+ */
+export type MfaRequest = unknown & {
+    action: 'setup' | 'enable' | 'verify' | 'disable';
+    token?: MfaCode;
+    /**
+     * The challenge from a sign-in answer with `mfa_required: true`. Single use, valid for 5 minutes.
+     */
+    mfa_token?: string;
+};
+
+/**
+ * The answer of the requested action.
+ */
+export type MfaResponse = MfaSetupResponse | MfaEnableResponse | MfaVerifyResponse | MfaDisableResponse;
+
+/**
+ * A new TOTP secret as an `otpauth://` URL (label `Issuer:email`, issuer from `KEYHAVEN_MFA_ISSUER`).
+ * MFA is not active until `enable`; the backup codes shown here are superseded by the fresh set `enable` returns.
+ *
+ */
+export type MfaSetupResponse = {
+    otpauthUrl: string;
+    backupCodes: MfaBackupCodes;
+};
+
+/**
+ * The code was accepted. When `mfa_token` completed an app sign-in, `user` and `session` are those of
+ * the app login answer; a browser sign-in gets the `kendr_session` cookie instead.
+ *
+ */
+export type MfaVerifyResponse = {
+    verified: true;
+    method: 'totp' | 'backup_code';
+    /**
+     * The app session (as in the app login answer), only when an app sign-in challenge was completed.
+     */
+    session?: {
+        token: string;
+        header_name: 'X-Kendr-Session';
+        expires_at: string;
+    };
+};
+
+export type Notification = {
+    id: number;
+    title: string;
+    message: string;
+    level: NotificationLevel;
+    url: string | null;
+    platforms: Array<string> | null;
+    starts_at: string | null;
+    ends_at: string | null;
+    created_at: string;
+};
+
+export type NotificationCreate = {
+    title: string;
+    message: string;
+    level?: NotificationLevel;
+    url?: NotificationUrl;
+    platforms?: NotificationPlatforms;
+    /**
+     * Not shown before this instant; absent = immediately.
+     */
+    starts_at?: string;
+    /**
+     * Not shown from this instant on; absent = until deleted or deactivated. Must be after starts_at.
+     */
+    ends_at?: string;
+    active?: boolean;
+};
+
+export type NotificationLevel = 'info' | 'warning' | 'critical';
+
+export type NotificationList = {
+    count: number;
+    notifications: Array<Notification>;
+};
+
+/**
+ * Platforms the notice is shown on; absent or null means every platform.
+ */
+export type NotificationPlatforms = Array<AppPlatform>;
+
+/**
+ * Fields to change; `null` clears url, platforms, starts_at or ends_at.
+ */
+export type NotificationUpdate = {
+    title?: string;
+    message?: string;
+    level?: NotificationLevel;
+    url?: NotificationUrl | null;
+    platforms?: NotificationPlatforms | null;
+    starts_at?: string | null;
+    ends_at?: string | null;
+    active?: boolean;
+};
+
+/**
+ * Link shown with the notice; http(s) only.
+ */
+export type NotificationUrl = string;
+
+/**
  * RFC 6749 §5.2 error body.
  */
 export type OAuthError = {
@@ -38,6 +592,1892 @@ export type OAuthError = {
     error_description?: string;
     error_uri?: string;
 };
+
+/**
+ * A new account (seed 003). The password rule is this endpoint's own, as the seed documents it:
+ * 8–128 characters with an uppercase letter and a number (seed 000's `/api/auth/register` keeps
+ * its own rule of any 8+ characters).
+ *
+ */
+export type RegisterAccountRequest = {
+    /**
+     * Full name.
+     */
+    name: string;
+    email: string;
+    /**
+     * 8–128 characters containing an uppercase letter and a number.
+     */
+    password: string;
+};
+
+/**
+ * The same generic message whether or not the email already has an account.
+ */
+export type RegisterAccountResponse = {
+    message: 'If this email is available, a verification link has been sent.';
+};
+
+/**
+ * The account-creation form (password 8–256 characters).
+ */
+export type RegisterForm = {
+    csrf_token?: CsrfToken;
+    full_name?: string;
+    email?: string;
+    password?: string;
+    req?: AuthorizationRequestHandle;
+    return_to?: string;
+};
+
+/**
+ * The account's email address (compared case-insensitively).
+ */
+export type SessionEmail = string;
+
+/**
+ * When the session ends if it is not used again: its idle expiry, which slides with use but never
+ * past the absolute expiry. Idle and absolute lifetimes are configured (browser: `KEYHAVEN_SESSION_IDLE`,
+ * `KEYHAVEN_SESSION_ABSOLUTE`; app: `KEYHAVEN_APP_SESSION_IDLE`, `KEYHAVEN_APP_SESSION_ABSOLUTE`, seconds).
+ *
+ */
+export type SessionExpiry = string;
+
+/**
+ * Email and password. A wrong password and an unknown email get the same 401.
+ */
+export type SessionLoginRequest = {
+    email: SessionEmail;
+    password: string;
+};
+
+/**
+ * A new account (seed 000). The password is any 8–256 characters (NIST SP 800-63B: no composition
+ * rules, no upper bound below 64); seed 003's `/api/v1/auth/register` keeps its own stricter rule.
+ *
+ */
+export type SessionRegisterRequest = {
+    email: SessionEmail;
+    /**
+     * At least 8 characters.
+     */
+    password: string;
+    /**
+     * Optional display name.
+     */
+    full_name?: string;
+};
+
+/**
+ * The signed-in user, the same object on every session response.
+ */
+export type SessionUser = {
+    /**
+     * The user's numeric id.
+     */
+    id: number;
+    email: string;
+    full_name: string | null;
+    credit_balance: number;
+};
+
+export type SsoActionRequest = SsoConfigureRequest | SsoAuthUrlRequest;
+
+export type SsoActionResponse = SsoConfigResponse | SsoAuthUrl;
+
+/**
+ * The upstream authorization URL (authorization-code flow with PKCE S256 and a nonce). Its
+ * `redirect_uri` is this server's `/api/v1/sso/callback`; `redirectUri` is where the callback sends the
+ * browser afterwards. The state expires after 10 minutes and is single-use.
+ *
+ */
+export type SsoAuthUrl = {
+    url: string;
+    state: string;
+    redirectUri: string;
+    expiresAt: string;
+};
+
+export type SsoAuthUrlRequest = {
+    action: 'get_auth_url';
+    /**
+     * OAuth `state` to send upstream (16–128 unreserved characters); generated when omitted. Single use.
+     */
+    state?: string;
+    /**
+     * Where the browser goes after a successful SSO sign-in: a path on this server (`/dashboard`) or an
+     * absolute URL with this server's origin. Anything else is refused (400), so the callback is never an open redirect.
+     *
+     */
+    redirectUri: string;
+};
+
+export type SsoConfigInput = ({
+    provider: 'oidc';
+    oidcIssuer: string;
+    oidcClientId: string;
+} | {
+    provider: 'saml';
+    samlEntityId: string;
+    samlSsoUrl: string;
+}) & {
+    provider: 'saml' | 'oidc';
+    enabled?: boolean;
+    samlEntityId?: string;
+    samlSsoUrl?: string;
+    oidcIssuer?: string;
+    oidcClientId?: string;
+    /**
+     * Space-separated scopes; `openid` is always added.
+     */
+    oidcScopes?: string;
+    defaultRole?: 'admin' | 'member';
+    /**
+     * Email domains allowed to sign in through SSO; empty allows any domain.
+     */
+    allowedDomains?: Array<string>;
+    autoProvision?: boolean;
+    enforceForAllUsers?: boolean;
+};
+
+export type SsoConfigResponse = {
+    /**
+     * null when the tenant has no SSO configuration.
+     */
+    config: SsoConfigView | null;
+};
+
+export type SsoConfigureRequest = {
+    action: 'configure';
+    config: SsoConfigInput;
+};
+
+/**
+ * The stored configuration with secrets redacted. `oidcClientSecret` is `"********"` when a secret is stored, else null.
+ */
+export type SsoConfigView = {
+    provider: 'saml' | 'oidc';
+    enabled: boolean;
+    samlEntityId: string | null;
+    samlSsoUrl: string | null;
+    oidcIssuer: string | null;
+    oidcClientId: string | null;
+    oidcClientSecret: '********' | null;
+    oidcClientSecretSet: boolean;
+    oidcScopes: string;
+    defaultRole: 'admin' | 'member';
+    allowedDomains: Array<string>;
+    autoProvision: boolean;
+    enforceForAllUsers: boolean;
+    updatedAt: string;
+};
+
+/**
+ * A contact address the reporter chose to leave.
+ */
+export type TelemetryEmail = string;
+
+export type TokenHint = {
+    token: string;
+    token_type_hint?: string;
+    /**
+     * Seed 002's name for `token_type_hint`.
+     */
+    token_type?: string;
+    client_id?: string;
+    client_secret?: string;
+    [key: string]: unknown;
+};
+
+/**
+ * RFC 7662 §2.2 response (seed 002's `token_introspect`). An inactive, unknown, expired or
+ * revoked token, or one the caller may not see, is `{"active": false}` only. `exp` and `iat`
+ * are NumericDate integers (RFC 7662), not the strings seed 002 shows.
+ *
+ */
+export type TokenIntrospection = {
+    active: boolean;
+    aud?: Array<string>;
+    client_id?: string;
+    exp?: number;
+    iat?: number;
+    sub?: string;
+    scope?: string;
+    token_type?: string;
+    iss?: string;
+    jti?: string;
+    username?: string;
+};
+
+/**
+ * RFC 6749 §4 token request, form-encoded. Which parameters are required depends on
+ * `grant_type`. Confidential clients authenticate with HTTP Basic (`client_secret_basic`)
+ * or with `client_id` + `client_secret` in the body (`client_secret_post`); public clients
+ * send only `client_id`.
+ *
+ */
+export type TokenRequest = {
+    /**
+     * `authorization_code`, `refresh_token`, `client_credentials` or
+     * `urn:ietf:params:oauth:grant-type:device_code`. Anything else (`password` included)
+     * is answered with `unsupported_grant_type`.
+     *
+     */
+    grant_type: string;
+    client_id?: string;
+    client_secret?: string;
+    /**
+     * The authorization code (authorization_code).
+     */
+    code?: string;
+    /**
+     * The redirect URI used on the authorization request.
+     */
+    redirect_uri?: string;
+    /**
+     * PKCE verifier (RFC 7636).
+     */
+    code_verifier?: string;
+    refresh_token?: string;
+    /**
+     * From `POST /oauth/device/code` (RFC 8628).
+     */
+    device_code?: string;
+    /**
+     * Space-separated scopes; may be empty (`scope=`), meaning the default scopes.
+     */
+    scope?: string;
+    /**
+     * Requested audience(s) for client_credentials; the parameter may repeat.
+     */
+    audience?: string | Array<string>;
+    [key: string]: unknown;
+};
+
+/**
+ * RFC 6749 §5.1 token response.
+ */
+export type TokenResponse = {
+    /**
+     * An RS256 JWT (`typ: at+jwt`) or an opaque `kndr_oat_` token, per client.
+     */
+    access_token: string;
+    token_type: 'Bearer';
+    expires_in: number;
+    scope?: string;
+    /**
+     * Only for the `offline_access` (or `offline`) scope; rotated on every use.
+     */
+    refresh_token?: string;
+    /**
+     * Only for the `openid` scope.
+     */
+    id_token?: string;
+};
+
+/**
+ * OIDC UserInfo (seed 000): `profile` → name and preferred_username; `email` → email and email_verified.
+ */
+export type UserInfo = {
+    sub: string;
+    name?: string;
+    preferred_username?: string;
+    given_name?: string;
+    family_name?: string;
+    picture?: string;
+    email?: string;
+    email_verified?: boolean;
+    updated_at?: number;
+};
+
+/**
+ * Seed 002's `user_profile` (V1).
+ */
+export type UserProfile = {
+    id?: string;
+    preferred_email?: string | null;
+    username?: string | null;
+    provided_id?: string | null;
+    last_name?: string | null;
+    first_name?: string | null;
+    picture?: string | null;
+};
+
+/**
+ * Seed 002's `user_profile_v2`.
+ */
+export type UserProfileV2 = {
+    /**
+     * Deprecated; same as `sub`.
+     */
+    id?: string;
+    sub?: string;
+    provided_id?: string | null;
+    name?: string | null;
+    given_name?: string | null;
+    family_name?: string | null;
+    /**
+     * Unix time (seconds).
+     */
+    updated_at?: number;
+    email?: string | null;
+    picture?: string | null;
+};
+
+/**
+ * Platforms the notice is shown on; absent or null means every platform.
+ */
+export type NotificationPlatformsWritable = Array<AppPlatform>;
+
+export type SsoActionRequestWritable = SsoConfigureRequestWritable | SsoAuthUrlRequest;
+
+export type SsoConfigInputWritable = ({
+    provider: 'oidc';
+    oidcIssuer: string;
+    oidcClientId: string;
+} | {
+    provider: 'saml';
+    samlEntityId: string;
+    samlSsoUrl: string;
+}) & {
+    provider: 'saml' | 'oidc';
+    enabled?: boolean;
+    samlEntityId?: string;
+    samlSsoUrl?: string;
+    oidcIssuer?: string;
+    oidcClientId?: string;
+    oidcClientSecret?: string;
+    /**
+     * Space-separated scopes; `openid` is always added.
+     */
+    oidcScopes?: string;
+    defaultRole?: 'admin' | 'member';
+    /**
+     * Email domains allowed to sign in through SSO; empty allows any domain.
+     */
+    allowedDomains?: Array<string>;
+    autoProvision?: boolean;
+    enforceForAllUsers?: boolean;
+};
+
+export type SsoConfigureRequestWritable = {
+    action: 'configure';
+    config: SsoConfigInputWritable;
+};
+
+export type GetJwksData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/.well-known/jwks.json';
+};
+
+export type GetJwksErrors = {
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type GetJwksError = GetJwksErrors[keyof GetJwksErrors];
+
+export type GetJwksResponses = {
+    /**
+     * The key set.
+     */
+    200: Jwks;
+};
+
+export type GetJwksResponse = GetJwksResponses[keyof GetJwksResponses];
+
+export type GetOAuthAuthorizationServerMetadataData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/.well-known/oauth-authorization-server';
+};
+
+export type GetOAuthAuthorizationServerMetadataErrors = {
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type GetOAuthAuthorizationServerMetadataError = GetOAuthAuthorizationServerMetadataErrors[keyof GetOAuthAuthorizationServerMetadataErrors];
+
+export type GetOAuthAuthorizationServerMetadataResponses = {
+    /**
+     * The metadata.
+     */
+    200: AuthorizationServerMetadata;
+};
+
+export type GetOAuthAuthorizationServerMetadataResponse = GetOAuthAuthorizationServerMetadataResponses[keyof GetOAuthAuthorizationServerMetadataResponses];
+
+export type GetOpenIdConfigurationData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/.well-known/openid-configuration';
+};
+
+export type GetOpenIdConfigurationErrors = {
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type GetOpenIdConfigurationError = GetOpenIdConfigurationErrors[keyof GetOpenIdConfigurationErrors];
+
+export type GetOpenIdConfigurationResponses = {
+    /**
+     * The metadata.
+     */
+    200: AuthorizationServerMetadata;
+};
+
+export type GetOpenIdConfigurationResponse = GetOpenIdConfigurationResponses[keyof GetOpenIdConfigurationResponses];
+
+export type ListAdminNotificationsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/admin/notifications';
+};
+
+export type ListAdminNotificationsErrors = {
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type ListAdminNotificationsError = ListAdminNotificationsErrors[keyof ListAdminNotificationsErrors];
+
+export type ListAdminNotificationsResponses = {
+    /**
+     * Every notification.
+     */
+    200: AdminNotificationList;
+};
+
+export type ListAdminNotificationsResponse = ListAdminNotificationsResponses[keyof ListAdminNotificationsResponses];
+
+export type CreateAdminNotificationData = {
+    body: NotificationCreate;
+    path?: never;
+    query?: never;
+    url: '/api/admin/notifications';
+};
+
+export type CreateAdminNotificationErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type CreateAdminNotificationError = CreateAdminNotificationErrors[keyof CreateAdminNotificationErrors];
+
+export type CreateAdminNotificationResponses = {
+    /**
+     * Created.
+     */
+    201: AdminNotification;
+};
+
+export type CreateAdminNotificationResponse = CreateAdminNotificationResponses[keyof CreateAdminNotificationResponses];
+
+export type DeleteAdminNotificationData = {
+    body?: never;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/admin/notifications/{id}';
+};
+
+export type DeleteAdminNotificationErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * No such resource.
+     */
+    404: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type DeleteAdminNotificationError = DeleteAdminNotificationErrors[keyof DeleteAdminNotificationErrors];
+
+export type DeleteAdminNotificationResponses = {
+    /**
+     * Deleted.
+     */
+    204: void;
+};
+
+export type DeleteAdminNotificationResponse = DeleteAdminNotificationResponses[keyof DeleteAdminNotificationResponses];
+
+export type GetAdminNotificationData = {
+    body?: never;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/admin/notifications/{id}';
+};
+
+export type GetAdminNotificationErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * No such resource.
+     */
+    404: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type GetAdminNotificationError = GetAdminNotificationErrors[keyof GetAdminNotificationErrors];
+
+export type GetAdminNotificationResponses = {
+    /**
+     * The notification.
+     */
+    200: AdminNotification;
+};
+
+export type GetAdminNotificationResponse = GetAdminNotificationResponses[keyof GetAdminNotificationResponses];
+
+export type UpdateAdminNotificationData = {
+    body: NotificationUpdate;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/admin/notifications/{id}';
+};
+
+export type UpdateAdminNotificationErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * No such resource.
+     */
+    404: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type UpdateAdminNotificationError = UpdateAdminNotificationErrors[keyof UpdateAdminNotificationErrors];
+
+export type UpdateAdminNotificationResponses = {
+    /**
+     * The changed notification.
+     */
+    200: AdminNotification;
+};
+
+export type UpdateAdminNotificationResponse = UpdateAdminNotificationResponses[keyof UpdateAdminNotificationResponses];
+
+export type RecordAppActivityData = {
+    body: ActivityReport;
+    path?: never;
+    query?: never;
+    url: '/api/app/activity';
+};
+
+export type RecordAppActivityErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type RecordAppActivityError = RecordAppActivityErrors[keyof RecordAppActivityErrors];
+
+export type RecordAppActivityResponses = {
+    /**
+     * Recorded.
+     */
+    200: ActivityRecorded;
+};
+
+export type RecordAppActivityResponse = RecordAppActivityResponses[keyof RecordAppActivityResponses];
+
+export type AppLoginData = {
+    body: SessionLoginRequest;
+    path?: never;
+    query?: never;
+    url: '/api/app/auth/login';
+};
+
+export type AppLoginErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * Unknown email or wrong password (the same body for both).
+     */
+    401: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type AppLoginError = AppLoginErrors[keyof AppLoginErrors];
+
+export type AppLoginResponses = {
+    /**
+     * Signed in, or the MFA challenge.
+     */
+    200: AppSessionResponse | MfaChallenge;
+};
+
+export type AppLoginResponse = AppLoginResponses[keyof AppLoginResponses];
+
+export type AppLogoutData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/app/auth/logout';
+};
+
+export type AppLogoutErrors = {
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type AppLogoutError = AppLogoutErrors[keyof AppLogoutErrors];
+
+export type AppLogoutResponses = {
+    /**
+     * Logged out.
+     */
+    200: LogoutResponse;
+};
+
+export type AppLogoutResponse = AppLogoutResponses[keyof AppLogoutResponses];
+
+export type AppRegisterData = {
+    body: SessionRegisterRequest;
+    path?: never;
+    query?: never;
+    url: '/api/app/auth/register';
+};
+
+export type AppRegisterErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type AppRegisterError = AppRegisterErrors[keyof AppRegisterErrors];
+
+export type AppRegisterResponses = {
+    /**
+     * Registered and signed in.
+     */
+    201: AppSessionResponse;
+};
+
+export type AppRegisterResponse = AppRegisterResponses[keyof AppRegisterResponses];
+
+export type GetAppSessionData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/app/auth/session';
+};
+
+export type GetAppSessionErrors = {
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type GetAppSessionError = GetAppSessionErrors[keyof GetAppSessionErrors];
+
+export type GetAppSessionResponses = {
+    /**
+     * The session is live.
+     */
+    200: AppSessionState;
+};
+
+export type GetAppSessionResponse = GetAppSessionResponses[keyof GetAppSessionResponses];
+
+export type RecordAppErrorData = {
+    body: ErrorReport;
+    path?: never;
+    query?: never;
+    url: '/api/app/errors';
+};
+
+export type RecordAppErrorErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type RecordAppErrorError = RecordAppErrorErrors[keyof RecordAppErrorErrors];
+
+export type RecordAppErrorResponses = {
+    /**
+     * Recorded.
+     */
+    201: ErrorRecorded;
+};
+
+export type RecordAppErrorResponse = RecordAppErrorResponses[keyof RecordAppErrorResponses];
+
+export type RecordAppFeedbackData = {
+    body: FeedbackReport;
+    path?: never;
+    query?: never;
+    url: '/api/app/feedback';
+};
+
+export type RecordAppFeedbackErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type RecordAppFeedbackError = RecordAppFeedbackErrors[keyof RecordAppFeedbackErrors];
+
+export type RecordAppFeedbackResponses = {
+    /**
+     * Recorded.
+     */
+    201: FeedbackRecorded;
+};
+
+export type RecordAppFeedbackResponse = RecordAppFeedbackResponses[keyof RecordAppFeedbackResponses];
+
+export type RecordAppInstallationData = {
+    body: InstallationReport;
+    path?: never;
+    query?: never;
+    url: '/api/app/installations';
+};
+
+export type RecordAppInstallationErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type RecordAppInstallationError = RecordAppInstallationErrors[keyof RecordAppInstallationErrors];
+
+export type RecordAppInstallationResponses = {
+    /**
+     * Recorded.
+     */
+    200: InstallationRecorded;
+};
+
+export type RecordAppInstallationResponse = RecordAppInstallationResponses[keyof RecordAppInstallationResponses];
+
+export type ListAppNotificationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only notifications shown on this platform (case-insensitive).
+         */
+        platform?: AppPlatform;
+    };
+    url: '/api/app/notifications';
+};
+
+export type ListAppNotificationsErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type ListAppNotificationsError = ListAppNotificationsErrors[keyof ListAppNotificationsErrors];
+
+export type ListAppNotificationsResponses = {
+    /**
+     * The active notifications.
+     */
+    200: NotificationList;
+};
+
+export type ListAppNotificationsResponse = ListAppNotificationsResponses[keyof ListAppNotificationsResponses];
+
+export type BrowserLoginData = {
+    body: SessionLoginRequest;
+    path?: never;
+    query?: never;
+    url: '/api/auth/login';
+};
+
+export type BrowserLoginErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * Unknown email or wrong password (the same body for both).
+     */
+    401: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type BrowserLoginError = BrowserLoginErrors[keyof BrowserLoginErrors];
+
+export type BrowserLoginResponses = {
+    /**
+     * Signed in (cookie set), or the MFA challenge (no cookie).
+     */
+    200: BrowserSessionResponse | MfaChallenge;
+};
+
+export type BrowserLoginResponse = BrowserLoginResponses[keyof BrowserLoginResponses];
+
+export type BrowserLogoutData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/auth/logout';
+};
+
+export type BrowserLogoutErrors = {
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type BrowserLogoutError = BrowserLogoutErrors[keyof BrowserLogoutErrors];
+
+export type BrowserLogoutResponses = {
+    /**
+     * Logged out; the cookie is cleared.
+     */
+    200: LogoutResponse;
+};
+
+export type BrowserLogoutResponse = BrowserLogoutResponses[keyof BrowserLogoutResponses];
+
+export type BrowserRegisterData = {
+    body: SessionRegisterRequest;
+    path?: never;
+    query?: never;
+    url: '/api/auth/register';
+};
+
+export type BrowserRegisterErrors = {
+    /**
+     * The request is malformed or fails the schema; `field` names the failing field.
+     */
+    400: ApiError;
+    /**
+     * The credential is valid but lacks permission, or a cross-site request was refused.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type BrowserRegisterError = BrowserRegisterErrors[keyof BrowserRegisterErrors];
+
+export type BrowserRegisterResponses = {
+    /**
+     * Registered and signed in; the session token is in the cookie only.
+     */
+    201: BrowserSessionResponse;
+};
+
+export type BrowserRegisterResponse = BrowserRegisterResponses[keyof BrowserRegisterResponses];
+
+export type GetBrowserSessionData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/auth/session';
+};
+
+export type GetBrowserSessionErrors = {
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type GetBrowserSessionError = GetBrowserSessionErrors[keyof GetBrowserSessionErrors];
+
+export type GetBrowserSessionResponses = {
+    /**
+     * The session is live.
+     */
+    200: BrowserSessionResponse;
+};
+
+export type GetBrowserSessionResponse = GetBrowserSessionResponses[keyof GetBrowserSessionResponses];
+
+export type RevokeApiKeyData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Key id.
+         */
+        id: string;
+    };
+    url: '/api/v1/api-keys';
+};
+
+export type RevokeApiKeyErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
+
+export type RevokeApiKeyResponses = {
+    /**
+     * Revoked (also when it was revoked already).
+     */
+    200: ApiKeyRevoked;
+};
+
+export type RevokeApiKeyResponse = RevokeApiKeyResponses[keyof RevokeApiKeyResponses];
+
+export type ListApiKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/api-keys';
+};
+
+export type ListApiKeysErrors = {
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
+
+export type ListApiKeysResponses = {
+    /**
+     * Active keys.
+     */
+    200: ApiKeyList;
+};
+
+export type ListApiKeysResponse = ListApiKeysResponses[keyof ListApiKeysResponses];
+
+export type CreateApiKeyData = {
+    body?: ApiKeyCreateRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/api-keys';
+};
+
+export type CreateApiKeyErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
+
+export type CreateApiKeyResponses = {
+    /**
+     * Created; store the key now, it will not be shown again.
+     */
+    201: ApiKeyCreated;
+};
+
+export type CreateApiKeyResponse = CreateApiKeyResponses[keyof CreateApiKeyResponses];
+
+export type ManageMfaData = {
+    body: MfaRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/mfa';
+};
+
+export type ManageMfaErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type ManageMfaError = ManageMfaErrors[keyof ManageMfaErrors];
+
+export type ManageMfaResponses = {
+    /**
+     * The action succeeded.
+     */
+    200: MfaResponse;
+};
+
+export type ManageMfaResponse = ManageMfaResponses[keyof ManageMfaResponses];
+
+export type RegisterAccountData = {
+    body: RegisterAccountRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/register';
+};
+
+export type RegisterAccountErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type RegisterAccountError = RegisterAccountErrors[keyof RegisterAccountErrors];
+
+export type RegisterAccountResponses = {
+    /**
+     * Accepted; the same body for a new and an existing email.
+     */
+    200: RegisterAccountResponse;
+};
+
+export type RegisterAccountResponse2 = RegisterAccountResponses[keyof RegisterAccountResponses];
+
+export type VerifyAccountEmailData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Verification token from the mail. Required in practice; see above.
+         */
+        token?: string;
+        /**
+         * The email address the token was issued for. Required in practice; see above.
+         */
+        email?: string;
+    };
+    url: '/api/v1/auth/verify';
+};
+
+export type VerifyAccountEmailErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+    /**
+     * Any other status is an error in the management shape.
+     */
+    default: ManagementError;
+};
+
+export type VerifyAccountEmailError = VerifyAccountEmailErrors[keyof VerifyAccountEmailErrors];
+
+export type VerifyAccountEmailResponses = {
+    /**
+     * Any other status is an error in the management shape.
+     */
+    default: ManagementError;
+};
+
+export type VerifyAccountEmailResponse = VerifyAccountEmailResponses[keyof VerifyAccountEmailResponses];
+
+export type GetSsoConfigData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/sso';
+};
+
+export type GetSsoConfigErrors = {
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetSsoConfigError = GetSsoConfigErrors[keyof GetSsoConfigErrors];
+
+export type GetSsoConfigResponses = {
+    /**
+     * The configuration, or `{"config": null}` when none is stored.
+     */
+    200: SsoConfigResponse;
+};
+
+export type GetSsoConfigResponse = GetSsoConfigResponses[keyof GetSsoConfigResponses];
+
+export type PostSsoActionData = {
+    body: SsoActionRequestWritable;
+    path?: never;
+    query?: never;
+    url: '/api/v1/sso';
+};
+
+export type PostSsoActionErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+    /**
+     * The upstream issuer's discovery document could not be fetched or is invalid.
+     */
+    502: ManagementError;
+};
+
+export type PostSsoActionError = PostSsoActionErrors[keyof PostSsoActionErrors];
+
+export type PostSsoActionResponses = {
+    /**
+     * `configure`: the stored configuration, redacted. `get_auth_url`: the authorization URL.
+     */
+    200: SsoActionResponse;
+};
+
+export type PostSsoActionResponse = PostSsoActionResponses[keyof PostSsoActionResponses];
+
+export type SsoCallbackData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Authorization code.
+         */
+        code?: string;
+        /**
+         * The state sent upstream.
+         */
+        state?: string;
+        /**
+         * Upstream error code.
+         */
+        error?: string;
+        /**
+         * Upstream error text.
+         */
+        error_description?: string;
+        /**
+         * RFC 9207 issuer identifier.
+         */
+        iss?: string;
+    };
+    url: '/api/v1/sso/callback';
+};
+
+export type SsoCallbackErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+    /**
+     * Any other status is an error in the management shape.
+     */
+    default: ManagementError;
+};
+
+export type SsoCallbackError = SsoCallbackErrors[keyof SsoCallbackErrors];
+
+export type SsoCallbackResponses = {
+    /**
+     * Any other status is an error in the management shape.
+     */
+    default: ManagementError;
+};
+
+export type SsoCallbackResponse = SsoCallbackResponses[keyof SsoCallbackResponses];
+
+export type StartSsoData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Organization code.
+         */
+        tenant?: string;
+        /**
+         * The user's email; its domain selects the tenant.
+         */
+        email?: string;
+        /**
+         * Where to go after sign-in.
+         */
+        redirectUri?: string;
+    };
+    url: '/api/v1/sso/start';
+};
+
+export type StartSsoErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * Rate limited; retry after the number of seconds in `Retry-After`.
+     */
+    429: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+    /**
+     * The upstream issuer's discovery document could not be fetched or is invalid.
+     */
+    502: ManagementError;
+    /**
+     * Any other status is an error in the management shape (declared so generators see a non-redirect outcome).
+     */
+    default: ManagementError;
+};
+
+export type StartSsoError = StartSsoErrors[keyof StartSsoErrors];
+
+export type StartSsoResponses = {
+    /**
+     * Any other status is an error in the management shape (declared so generators see a non-redirect outcome).
+     */
+    default: ManagementError;
+};
+
+export type StartSsoResponse = StartSsoResponses[keyof StartSsoResponses];
+
+export type GetConsentPageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        req?: AuthorizationRequestHandle;
+    };
+    url: '/consent';
+};
+
+export type GetConsentPageErrors = {
+    /**
+     * The request is unknown, expired or already completed (the page says so); or a parameter fails the schema (JSON).
+     */
+    400: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type GetConsentPageError = GetConsentPageErrors[keyof GetConsentPageErrors];
+
+export type GetConsentPageResponses = {
+    /**
+     * The page.
+     */
+    200: HtmlPage;
+};
+
+export type GetConsentPageResponse = GetConsentPageResponses[keyof GetConsentPageResponses];
+
+export type PostConsentPageData = {
+    body: ConsentForm;
+    path?: never;
+    query?: never;
+    url: '/consent';
+};
+
+export type PostConsentPageErrors = {
+    /**
+     * The request is unknown, expired or already completed (the page); or the body fails the schema (JSON).
+     */
+    400: ApiError;
+    /**
+     * The CSRF token is missing or wrong, or the request is cross-site.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostConsentPageError = PostConsentPageErrors[keyof PostConsentPageErrors];
+
+export type PostConsentPageResponses = {
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostConsentPageResponse = PostConsentPageResponses[keyof PostConsentPageResponses];
 
 export type GetApiReferenceData = {
     body?: never;
@@ -126,6 +2566,908 @@ export type GetHealthResponses = {
 
 export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
 
+export type GetLoginPageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        req?: AuthorizationRequestHandle;
+        return_to?: string;
+        /**
+         * Set by the email-verification link.
+         */
+        verified?: 'true';
+        /**
+         * Set by the email-verification link.
+         */
+        error?: 'invalid-token' | 'expired-token' | 'invalid-link';
+        /**
+         * Set after a logout without a redirect.
+         */
+        signed_out?: 'true';
+    };
+    url: '/login';
+};
+
+export type GetLoginPageErrors = {
+    /**
+     * A parameter fails the schema.
+     */
+    400: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type GetLoginPageError = GetLoginPageErrors[keyof GetLoginPageErrors];
+
+export type GetLoginPageResponses = {
+    /**
+     * The page.
+     */
+    200: HtmlPage;
+};
+
+export type GetLoginPageResponse = GetLoginPageResponses[keyof GetLoginPageResponses];
+
+export type PostLoginPageData = {
+    body: LoginForm;
+    path?: never;
+    query?: never;
+    url: '/login';
+};
+
+export type PostLoginPageErrors = {
+    /**
+     * A field is missing or invalid (the page, with the error), or the body fails the schema (JSON).
+     */
+    400: ApiError;
+    /**
+     * Email or password is incorrect (the page, with the same error for both).
+     */
+    401: HtmlPage;
+    /**
+     * The CSRF token is missing or wrong, or the request is cross-site; or the account may not sign in with a password.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Too many attempts (the page, with the error).
+     */
+    429: HtmlPage;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type PostLoginPageError = PostLoginPageErrors[keyof PostLoginPageErrors];
+
+export type PostLoginPageResponses = {
+    /**
+     * The MFA code form (the password was right and the user has MFA on).
+     */
+    200: HtmlPage;
+};
+
+export type PostLoginPageResponse = PostLoginPageResponses[keyof PostLoginPageResponses];
+
+export type PostLoginMfaPageData = {
+    body: LoginMfaForm;
+    path?: never;
+    query?: never;
+    url: '/login/mfa';
+};
+
+export type PostLoginMfaPageErrors = {
+    /**
+     * A field is missing or invalid (the page, with the error), or the body fails the schema (JSON).
+     */
+    400: ApiError;
+    /**
+     * The sign-in challenge expired or was used (the sign-in page, with the error).
+     */
+    401: HtmlPage;
+    /**
+     * The CSRF token is missing or wrong, or the request is cross-site; or the account may not sign in with a password.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Too many attempts (the page, with the error).
+     */
+    429: HtmlPage;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostLoginMfaPageError = PostLoginMfaPageErrors[keyof PostLoginMfaPageErrors];
+
+export type PostLoginMfaPageResponses = {
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostLoginMfaPageResponse = PostLoginMfaPageResponses[keyof PostLoginMfaPageResponses];
+
+export type LogoutData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Seed 002's post-logout URL.
+         */
+        redirect?: string;
+        client_id?: string;
+        id_token_hint?: string;
+        post_logout_redirect_uri?: string;
+        state?: string;
+        ui_locales?: string;
+    };
+    url: '/logout';
+};
+
+export type LogoutErrors = {
+    /**
+     * The target is not a registered logout URL, the client is unknown or the hint is not ours (HTML page); or a parameter fails the schema (JSON).
+     */
+    400: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type LogoutError = LogoutErrors[keyof LogoutErrors];
+
+export type LogoutResponses = {
+    /**
+     * The confirmation page (no hint, or a hint for another user), or the signed-out page when there is no target.
+     */
+    200: HtmlPage;
+};
+
+export type LogoutResponse2 = LogoutResponses[keyof LogoutResponses];
+
+export type ConfirmLogoutData = {
+    body: LogoutForm;
+    path?: never;
+    query?: never;
+    url: '/logout';
+};
+
+export type ConfirmLogoutErrors = {
+    /**
+     * The target is not a registered logout URL (HTML page); or the body fails the schema (JSON).
+     */
+    400: OAuthError;
+    /**
+     * The CSRF token is missing or wrong, or the request is cross-site.
+     */
+    403: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * The body exceeds the configured limit.
+     */
+    413: OAuthError;
+    /**
+     * The body is not application/x-www-form-urlencoded.
+     */
+    415: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+    /**
+     * Any other status is an RFC 6749 error body.
+     */
+    default: OAuthError;
+};
+
+export type ConfirmLogoutError = ConfirmLogoutErrors[keyof ConfirmLogoutErrors];
+
+export type ConfirmLogoutResponses = {
+    /**
+     * Any other status is an RFC 6749 error body.
+     */
+    default: OAuthError;
+};
+
+export type ConfirmLogoutResponse = ConfirmLogoutResponses[keyof ConfirmLogoutResponses];
+
+export type AuthorizeOAuthData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only `code`.
+         */
+        response_type?: string;
+        client_id?: string;
+        /**
+         * Required; must be registered for the client.
+         */
+        redirect_uri?: string;
+        /**
+         * Space-separated; defaults to the client's default scopes.
+         */
+        scope?: string;
+        state?: string;
+        nonce?: string;
+        code_challenge?: string;
+        /**
+         * Only `S256`.
+         */
+        code_challenge_method?: string;
+        /**
+         * `none`, `login`, `consent` or `create`.
+         */
+        prompt?: string;
+        /**
+         * Seconds since the last sign-in after which the user signs in again.
+         */
+        max_age?: number;
+        login_hint?: string;
+        /**
+         * Only `query`.
+         */
+        response_mode?: string;
+        /**
+         * Not supported (request_not_supported).
+         */
+        request?: string;
+        /**
+         * Not supported (request_uri_not_supported).
+         */
+        request_uri?: string;
+        /**
+         * Seed 002; kept on the grant.
+         */
+        org_code?: string;
+        /**
+         * Seed 002; kept on the grant.
+         */
+        org_name?: string;
+        /**
+         * Seed 002; kept on the grant.
+         */
+        is_create_org?: string;
+        /**
+         * Seed 002; the pages' language tag, kept on the grant.
+         */
+        lang?: string;
+        /**
+         * Seed 002; `registration` opens the account-creation page.
+         */
+        start_page?: string;
+        /**
+         * Seed 002; kept on the grant.
+         */
+        connection_id?: string;
+        /**
+         * Seed 002; repeatable; kept on the grant (space-joined) for the token endpoint.
+         */
+        audience?: Array<string>;
+        /**
+         * Any other parameter (seed 002's `utm_*`, …) is accepted and ignored (RFC 6749 §3.1).
+         */
+        other?: {
+            [key: string]: unknown;
+        };
+    };
+    url: '/oauth/authorize';
+};
+
+export type AuthorizeOAuthErrors = {
+    /**
+     * Unknown client or unregistered redirect URI (HTML error page; no redirect); or a parameter fails the schema (JSON, before the client is known).
+     */
+    400: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+    /**
+     * Any other status is an RFC 6749 error body.
+     */
+    default: OAuthError;
+};
+
+export type AuthorizeOAuthError = AuthorizeOAuthErrors[keyof AuthorizeOAuthErrors];
+
+export type AuthorizeOAuthResponses = {
+    /**
+     * Any other status is an RFC 6749 error body.
+     */
+    default: OAuthError;
+};
+
+export type AuthorizeOAuthResponse = AuthorizeOAuthResponses[keyof AuthorizeOAuthResponses];
+
+export type GetDevicePageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        user_code?: string;
+    };
+    url: '/oauth/device';
+};
+
+export type GetDevicePageErrors = {
+    /**
+     * The code is unknown, expired or already answered (the page says so); or a parameter fails the schema (JSON).
+     */
+    400: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * Too many unknown codes tried; the page says when to try again.
+     */
+    429: HtmlPage;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type GetDevicePageError = GetDevicePageErrors[keyof GetDevicePageErrors];
+
+export type GetDevicePageResponses = {
+    /**
+     * The page.
+     */
+    200: HtmlPage;
+};
+
+export type GetDevicePageResponse = GetDevicePageResponses[keyof GetDevicePageResponses];
+
+export type PostDevicePageData = {
+    body: DeviceForm;
+    path?: never;
+    query?: never;
+    url: '/oauth/device';
+};
+
+export type PostDevicePageErrors = {
+    /**
+     * The code is unknown, expired or already answered (the page); or the body fails the schema (JSON).
+     */
+    400: OAuthError;
+    /**
+     * The CSRF token is missing or wrong (the page), or the request is cross-site (JSON).
+     */
+    403: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * The body exceeds the configured limit.
+     */
+    413: OAuthError;
+    /**
+     * The body is not application/x-www-form-urlencoded.
+     */
+    415: OAuthError;
+    /**
+     * Too many unknown codes tried.
+     */
+    429: HtmlPage;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type PostDevicePageError = PostDevicePageErrors[keyof PostDevicePageErrors];
+
+export type PostDevicePageResponses = {
+    /**
+     * The outcome page (approved or denied).
+     */
+    200: HtmlPage;
+};
+
+export type PostDevicePageResponse = PostDevicePageResponses[keyof PostDevicePageResponses];
+
+export type StartDeviceAuthorizationData = {
+    body: DeviceAuthorizationRequest;
+    path?: never;
+    query?: never;
+    url: '/oauth/device/code';
+};
+
+export type StartDeviceAuthorizationErrors = {
+    /**
+     * RFC 6749 error: invalid_request, invalid_scope, unauthorized_client (the client may not use the device grant).
+     */
+    400: OAuthError;
+    /**
+     * Client authentication failed (invalid_client).
+     */
+    401: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * The body exceeds the configured limit.
+     */
+    413: OAuthError;
+    /**
+     * The body is not application/x-www-form-urlencoded.
+     */
+    415: OAuthError;
+    /**
+     * Too many failed client authentications.
+     */
+    429: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type StartDeviceAuthorizationError = StartDeviceAuthorizationErrors[keyof StartDeviceAuthorizationErrors];
+
+export type StartDeviceAuthorizationResponses = {
+    /**
+     * The device and user codes.
+     */
+    200: DeviceAuthorizationResponse;
+};
+
+export type StartDeviceAuthorizationResponse = StartDeviceAuthorizationResponses[keyof StartDeviceAuthorizationResponses];
+
+export type PostOAuthTokenData = {
+    body: TokenRequest;
+    path?: never;
+    query?: never;
+    url: '/oauth/token';
+};
+
+export type PostOAuthTokenErrors = {
+    /**
+     * RFC 6749 error: invalid_request, invalid_grant, unsupported_grant_type, invalid_scope, invalid_target, unauthorized_client, authorization_pending, slow_down, access_denied, expired_token.
+     */
+    400: OAuthError;
+    /**
+     * Client authentication failed (invalid_client). Seed 002 documents 403 "Invalid credentials"; Keyhaven answers 401 (RFC 6749 §5.2).
+     */
+    401: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * The body exceeds the configured limit.
+     */
+    413: OAuthError;
+    /**
+     * The body is not application/x-www-form-urlencoded.
+     */
+    415: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type PostOAuthTokenError = PostOAuthTokenErrors[keyof PostOAuthTokenErrors];
+
+export type PostOAuthTokenResponses = {
+    /**
+     * Tokens issued.
+     */
+    200: TokenResponse;
+};
+
+export type PostOAuthTokenResponse = PostOAuthTokenResponses[keyof PostOAuthTokenResponses];
+
+export type GetOAuthUserInfoData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/oauth/userinfo';
+};
+
+export type GetOAuthUserInfoErrors = {
+    /**
+     * The bearer token is missing, malformed, expired, revoked, signed with an unknown key or meant for another audience. Seed 002 documents 403; Keyhaven answers 401 (RFC 6750).
+     */
+    401: OAuthError;
+    /**
+     * The token lacks a required scope (insufficient_scope).
+     */
+    403: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type GetOAuthUserInfoError = GetOAuthUserInfoErrors[keyof GetOAuthUserInfoErrors];
+
+export type GetOAuthUserInfoResponses = {
+    /**
+     * The user's claims.
+     */
+    200: UserInfo;
+};
+
+export type GetOAuthUserInfoResponse = GetOAuthUserInfoResponses[keyof GetOAuthUserInfoResponses];
+
+export type AuthorizeOAuth2Data = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only `code`.
+         */
+        response_type?: string;
+        client_id?: string;
+        /**
+         * Required; must be registered for the client.
+         */
+        redirect_uri?: string;
+        /**
+         * Space-separated; defaults to the client's default scopes.
+         */
+        scope?: string;
+        state?: string;
+        nonce?: string;
+        code_challenge?: string;
+        /**
+         * Only `S256`.
+         */
+        code_challenge_method?: string;
+        /**
+         * `none`, `login`, `consent` or `create`.
+         */
+        prompt?: string;
+        /**
+         * Seconds since the last sign-in after which the user signs in again.
+         */
+        max_age?: number;
+        login_hint?: string;
+        /**
+         * Only `query`.
+         */
+        response_mode?: string;
+        /**
+         * Not supported (request_not_supported).
+         */
+        request?: string;
+        /**
+         * Not supported (request_uri_not_supported).
+         */
+        request_uri?: string;
+        /**
+         * Seed 002; kept on the grant.
+         */
+        org_code?: string;
+        /**
+         * Seed 002; kept on the grant.
+         */
+        org_name?: string;
+        /**
+         * Seed 002; kept on the grant.
+         */
+        is_create_org?: string;
+        /**
+         * Seed 002; the pages' language tag, kept on the grant.
+         */
+        lang?: string;
+        /**
+         * Seed 002; `registration` opens the account-creation page.
+         */
+        start_page?: string;
+        /**
+         * Seed 002; kept on the grant.
+         */
+        connection_id?: string;
+        /**
+         * Seed 002; repeatable; kept on the grant (space-joined) for the token endpoint.
+         */
+        audience?: Array<string>;
+        /**
+         * Any other parameter (seed 002's `utm_*`, …) is accepted and ignored (RFC 6749 §3.1).
+         */
+        other?: {
+            [key: string]: unknown;
+        };
+    };
+    url: '/oauth2/auth';
+};
+
+export type AuthorizeOAuth2Errors = {
+    /**
+     * Unknown client or unregistered redirect URI (HTML error page; no redirect); or a parameter fails the schema (JSON, before the client is known).
+     */
+    400: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+    /**
+     * Any other status is an RFC 6749 error body.
+     */
+    default: OAuthError;
+};
+
+export type AuthorizeOAuth2Error = AuthorizeOAuth2Errors[keyof AuthorizeOAuth2Errors];
+
+export type AuthorizeOAuth2Responses = {
+    /**
+     * Any other status is an RFC 6749 error body.
+     */
+    default: OAuthError;
+};
+
+export type AuthorizeOAuth2Response = AuthorizeOAuth2Responses[keyof AuthorizeOAuth2Responses];
+
+export type IntrospectOAuth2TokenData = {
+    body: TokenHint;
+    path?: never;
+    query?: never;
+    url: '/oauth2/introspect';
+};
+
+export type IntrospectOAuth2TokenErrors = {
+    /**
+     * The request is malformed (invalid_request).
+     */
+    400: OAuthError;
+    /**
+     * Client authentication failed (invalid_client). Seed 002 documents 403 "Invalid credentials"; Keyhaven answers 401 (RFC 6749 §5.2).
+     */
+    401: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * The body exceeds the configured limit.
+     */
+    413: OAuthError;
+    /**
+     * The body is not application/x-www-form-urlencoded.
+     */
+    415: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type IntrospectOAuth2TokenError = IntrospectOAuth2TokenErrors[keyof IntrospectOAuth2TokenErrors];
+
+export type IntrospectOAuth2TokenResponses = {
+    /**
+     * The token's state.
+     */
+    200: TokenIntrospection;
+};
+
+export type IntrospectOAuth2TokenResponse = IntrospectOAuth2TokenResponses[keyof IntrospectOAuth2TokenResponses];
+
+export type RevokeOAuth2TokenData = {
+    body: TokenHint;
+    path?: never;
+    query?: never;
+    url: '/oauth2/revoke';
+};
+
+export type RevokeOAuth2TokenErrors = {
+    /**
+     * The request is malformed (invalid_request).
+     */
+    400: OAuthError;
+    /**
+     * Client authentication failed (invalid_client). Seed 002 documents 403 "Invalid credentials"; Keyhaven answers 401 (RFC 6749 §5.2).
+     */
+    401: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * The body exceeds the configured limit.
+     */
+    413: OAuthError;
+    /**
+     * The body is not application/x-www-form-urlencoded.
+     */
+    415: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type RevokeOAuth2TokenError = RevokeOAuth2TokenErrors[keyof RevokeOAuth2TokenErrors];
+
+export type RevokeOAuth2TokenResponses = {
+    /**
+     * Revoked, or the token was unknown, expired or not the caller's (RFC 7009 §2.2). Empty body.
+     */
+    200: unknown;
+};
+
+export type PostOAuth2TokenData = {
+    body: TokenRequest;
+    path?: never;
+    query?: never;
+    url: '/oauth2/token';
+};
+
+export type PostOAuth2TokenErrors = {
+    /**
+     * RFC 6749 error: invalid_request, invalid_grant, unsupported_grant_type, invalid_scope, invalid_target, unauthorized_client, authorization_pending, slow_down, access_denied, expired_token.
+     */
+    400: OAuthError;
+    /**
+     * Client authentication failed (invalid_client). Seed 002 documents 403 "Invalid credentials"; Keyhaven answers 401 (RFC 6749 §5.2).
+     */
+    401: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * The body exceeds the configured limit.
+     */
+    413: OAuthError;
+    /**
+     * The body is not application/x-www-form-urlencoded.
+     */
+    415: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type PostOAuth2TokenError = PostOAuth2TokenErrors[keyof PostOAuth2TokenErrors];
+
+export type PostOAuth2TokenResponses = {
+    /**
+     * Tokens issued.
+     */
+    200: TokenResponse;
+};
+
+export type PostOAuth2TokenResponse = PostOAuth2TokenResponses[keyof PostOAuth2TokenResponses];
+
+export type GetOAuth2UserProfileData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/oauth2/user_profile';
+};
+
+export type GetOAuth2UserProfileErrors = {
+    /**
+     * The bearer token is missing, malformed, expired, revoked, signed with an unknown key or meant for another audience. Seed 002 documents 403; Keyhaven answers 401 (RFC 6750).
+     */
+    401: OAuthError;
+    /**
+     * The token lacks a required scope (insufficient_scope).
+     */
+    403: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type GetOAuth2UserProfileError = GetOAuth2UserProfileErrors[keyof GetOAuth2UserProfileErrors];
+
+export type GetOAuth2UserProfileResponses = {
+    /**
+     * Details of the signed-in user (V1).
+     */
+    200: UserProfile;
+};
+
+export type GetOAuth2UserProfileResponse = GetOAuth2UserProfileResponses[keyof GetOAuth2UserProfileResponses];
+
+export type GetOAuth2UserProfileV2Data = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/oauth2/v2/user_profile';
+};
+
+export type GetOAuth2UserProfileV2Errors = {
+    /**
+     * The bearer token is missing, malformed, expired, revoked, signed with an unknown key or meant for another audience. Seed 002 documents 403; Keyhaven answers 401 (RFC 6750).
+     */
+    401: OAuthError;
+    /**
+     * The token lacks a required scope (insufficient_scope).
+     */
+    403: OAuthError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods.
+     */
+    405: OAuthError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: OAuthError;
+};
+
+export type GetOAuth2UserProfileV2Error = GetOAuth2UserProfileV2Errors[keyof GetOAuth2UserProfileV2Errors];
+
+export type GetOAuth2UserProfileV2Responses = {
+    /**
+     * Details of the signed-in user (V2).
+     */
+    200: UserProfileV2;
+};
+
+export type GetOAuth2UserProfileV2Response = GetOAuth2UserProfileV2Responses[keyof GetOAuth2UserProfileV2Responses];
+
 export type GetOpenApiDocumentData = {
     body?: never;
     path?: never;
@@ -152,3 +3494,92 @@ export type GetOpenApiDocumentResponses = {
 };
 
 export type GetOpenApiDocumentResponse = GetOpenApiDocumentResponses[keyof GetOpenApiDocumentResponses];
+
+export type GetRegisterPageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        req?: AuthorizationRequestHandle;
+        return_to?: string;
+    };
+    url: '/register';
+};
+
+export type GetRegisterPageErrors = {
+    /**
+     * A parameter fails the schema.
+     */
+    400: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type GetRegisterPageError = GetRegisterPageErrors[keyof GetRegisterPageErrors];
+
+export type GetRegisterPageResponses = {
+    /**
+     * The page.
+     */
+    200: HtmlPage;
+};
+
+export type GetRegisterPageResponse = GetRegisterPageResponses[keyof GetRegisterPageResponses];
+
+export type PostRegisterPageData = {
+    body: RegisterForm;
+    path?: never;
+    query?: never;
+    url: '/register';
+};
+
+export type PostRegisterPageErrors = {
+    /**
+     * A field is missing or invalid, or the email cannot be used (the page, with the error); or the body fails the schema (JSON).
+     */
+    400: ApiError;
+    /**
+     * The CSRF token is missing or wrong, or the request is cross-site.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * Too many accounts created from this address.
+     */
+    429: HtmlPage;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostRegisterPageError = PostRegisterPageErrors[keyof PostRegisterPageErrors];
+
+export type PostRegisterPageResponses = {
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostRegisterPageResponse = PostRegisterPageResponses[keyof PostRegisterPageResponses];

@@ -72,6 +72,9 @@ export async function createBackend(deps: Deps, handlers: Handlers, security: Re
       checkContentType(c, req);
     },
     unauthorizedHandler: (c: Context) => {
+      // A security handler throws a 403 HttpError for a valid credential lacking a scope (insufficient_scope).
+      const denied = Object.values(c.security ?? {}).map((r) => (r as { error?: unknown } | undefined)?.error).find((e) => e instanceof HttpError && e.status === 403);
+      if (denied) throw denied;
       const schemes = (c.operation.security ?? []).flatMap((r) => Object.keys(r));
       const bearer = schemes.some((s) => (spec.components.securitySchemes as Record<string, { scheme?: string }>)[s]?.scheme === 'bearer');
       const presented = Boolean(c.request.headers.authorization || c.request.headers['x-kendr-session'] || c.request.headers['x-api-key'] || c.request.cookies?.kendr_session);
@@ -155,7 +158,9 @@ export function sendError(deps: Deps, req: Request, res: Response, err: unknown)
   const translated = translateDbError(err);
   const httpErr =
     translated instanceof HttpError ? translated : new HttpError(500, 'internal_error', 'internal server error');
-  if (httpErr.status >= 500) deps.log.error({ err, path: req.path }, 'unhandled error');
+  // A deliberate 5xx (e.g. 502 from an unreachable upstream) is expected operation, not a bug.
+  if (!(translated instanceof HttpError)) deps.log.error({ err, path: req.path }, 'unhandled error');
+  else if (httpErr.status >= 500) deps.log.warn({ err: { code: httpErr.code, message: httpErr.message }, path: req.path }, 'upstream or service error');
   if (res.headersSent) return void res.end();
   send(res, deps.config, {
     status: httpErr.status,

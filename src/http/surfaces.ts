@@ -19,10 +19,13 @@ const oauthCodes: Record<number, string> = {
   413: 'invalid_request', 415: 'invalid_request', 429: 'slow_down', 500: 'server_error',
 };
 
+const CORE_CODES = new Set(['unauthorized', 'forbidden', 'csrf', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'internal_error']);
+
 export function serializeError(surface: Surface, err: HttpError): unknown {
   switch (surface) {
     case 'oauth': {
-      const code = /^[a-z_]+$/.test(err.code) && err.code !== 'unauthorized' ? err.code : oauthCodes[err.status] ?? 'invalid_request';
+      // Core codes (internal_error, method_not_allowed, …) are not RFC 6749 codes: map them by status.
+      const code = err.status >= 500 ? 'server_error' : /^[a-z_]+$/.test(err.code) && !CORE_CODES.has(err.code) ? err.code : oauthCodes[err.status] ?? 'invalid_request';
       return { error: code, error_description: err.message };
     }
     case 'management':

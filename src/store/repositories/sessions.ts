@@ -13,6 +13,9 @@ export function sessionRepository(db: Kysely<DB>) {
         .values({ ...s, amr: JSON.stringify(s.amr), revoked_at: null })
         .execute();
     },
+    async findById(id: string): Promise<Session | undefined> {
+      return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    },
     async findActiveByHash(tokenHash: string, now: number): Promise<Session | undefined> {
       return db
         .selectFrom('sessions')

@@ -1,0 +1,36 @@
+import { esc, hidden, layout } from './layout';
+
+export interface ScopeLine {
+  scope: string;
+  description: string;
+}
+
+export const scopeList = (scopes: ScopeLine[]) =>
+  `<ul class="scopes">${scopes.map((s) => `<li>${esc(s.description)} <small>(${esc(s.scope)})</small></li>`).join('')}</ul>`;
+
+export interface ConsentPageInput {
+  csrf: string;
+  req: string;
+  clientName: string;
+  userEmail: string;
+  scopes: ScopeLine[];
+  lang?: string;
+}
+
+export function consentPage(p: ConsentPageInput): string {
+  return layout(
+    'Allow access',
+    `<h1>${esc(p.clientName)} wants to access your account</h1>
+<p class="muted">Signed in as ${esc(p.userEmail)}</p>
+<p>${esc(p.clientName)} will be able to:</p>
+${scopeList(p.scopes)}
+<form method="post" action="/consent">
+${hidden({ csrf_token: p.csrf, req: p.req })}
+<div class="actions">
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</div>
+</form>`,
+    p.lang,
+  );
+}

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+
+/** Escapes text for HTML element content and double-quoted attribute values. */
+export function esc(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Hidden inputs for the values a form carries through (only the defined ones). */
+export function hidden(fields: Record<string, string | undefined | null>): string {
+  return Object.entries(fields)
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
+    .join('\n');
+}
+
+export type Banner = { kind: 'error' | 'info' | 'success'; text: string };
+
+export const banner = (b?: Banner) => (b ? `<p class="banner ${b.kind}" role="${b.kind === 'error' ? 'alert' : 'status'}">${esc(b.text)}</p>` : '');
+
+const CSS = `
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f4f5f7;color:#1d2330}
+main{max-width:26rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:.75rem;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+h1{font-size:1.4rem;margin:0 0 1rem}
+label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+input[type=email],input[type=password],input[type=text]{width:100%;padding:.6rem;border:1px solid #c5cad3;border-radius:.4rem;font:inherit}
+button{margin-top:1rem;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2d5bd7;color:#fff;font:inherit;cursor:pointer}
+button.secondary{background:#e4e7ec;color:#1d2330}
+.actions{display:flex;gap:.75rem}
+.banner{padding:.6rem .8rem;border-radius:.4rem}
+.error{background:#fdecea;color:#8a1c13}.info{background:#e8f0fe;color:#1a3d8f}.success{background:#e6f4ea;color:#1e5b2f}
+.code{font:600 1.4rem ui-monospace,monospace;letter-spacing:.15em}
+ul.scopes{padding-left:1.2rem}
+small,.muted{color:#5b6472}
+`;
+
+/** Pages carry no script at all; the one inline stylesheet is allowed by its hash. */
+const STYLE_HASH = createHash('sha256').update(CSS).digest('base64');
+export const PAGE_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${STYLE_HASH}'`,
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers of every hosted page (and of redirects answered by them). */
+export const PAGE_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': PAGE_CSP,
+  'Cache-Control': 'no-store',
+  'X-Frame-Options': 'DENY',
+  // Not no-referrer: with it, browsers send `Origin: null` on form posts, which the CSRF checks refuse.
+  'Referrer-Policy': 'same-origin',
+};
+
+export function layout(title: string, body: string, lang = 'en'): string {
+  return `<!doctype html>
+<html lang="${esc(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(lang) ? lang : 'en')}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · Keyhaven</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+}

@@ -1,0 +1,201 @@
+import type { Deps } from '../../deps';
+import { OAuthError } from '../../http/errors';
+import type { Principal } from '../../http/principal';
+import type { AuthorizationRequestRow } from '../../store/repositories/authorize';
+import { hashToken, randomToken } from '../crypto';
+import { findClient, redirectUriAllowed } from './clients';
+import { S256_CHALLENGE, issueAuthorizationCode } from './codes';
+import { needsConsent, resolveScopes } from './consent';
+import type { OAuthClient } from './types';
+
+/** GET /oauth/authorize and /oauth2/auth query parameters (all optional in the schema; checked here). */
+export interface AuthorizeQuery {
+  response_type?: string;
+  client_id?: string;
+  redirect_uri?: string;
+  scope?: string;
+  state?: string;
+  nonce?: string;
+  code_challenge?: string;
+  code_challenge_method?: string;
+  prompt?: string;
+  max_age?: number;
+  login_hint?: string;
+  response_mode?: string;
+  request?: string;
+  request_uri?: string;
+  org_code?: string;
+  org_name?: string;
+  is_create_org?: string;
+  lang?: string;
+  start_page?: string;
+  connection_id?: string;
+  audience?: string | string[];
+}
+
+/** Extra parameters kept on the grant (seed 002's SDKs send them); audiences are space-joined. */
+const EXTRA_PARAMS = ['org_code', 'org_name', 'is_create_org', 'lang', 'start_page', 'connection_id', 'audience'] as const;
+const PROMPTS = new Set(['none', 'login', 'consent', 'create', 'select_account']);
+const REQUEST_TTL_MS = 30 * 60 * 1000;
+
+/** The signed-in browser session, as far as authorization cares. */
+export interface BrowserSession {
+  userId: number;
+  sessionId: string;
+  authTime: number;
+  amr: string[];
+}
+
+export type AuthorizeOutcome = { kind: 'redirect'; location: string } | { kind: 'error_page'; title: string; message: string };
+
+/** A stored request, found by the handle the hosted pages carry in `req`. */
+export interface PendingAuthorization {
+  handle: string;
+  row: AuthorizationRequestRow;
+  client: OAuthClient;
+}
+
+const errorPage = (title: string, message: string): AuthorizeOutcome => ({ kind: 'error_page', title, message });
+
+/** The live browser session behind a cookieSession principal (auth_time and amr included). */
+export async function browserSessionOf(deps: Deps, principal: Principal | null): Promise<BrowserSession | null> {
+  if (principal?.kind !== 'browser_session' || !principal.sessionId) return null;
+  const s = await deps.repos.sessions.findById(principal.sessionId);
+  if (!s || s.revoked_at !== null) return null;
+  return { userId: s.user_id, sessionId: s.id, authTime: s.auth_time, amr: JSON.parse(s.amr) as string[] };
+}
+
+/** RFC 6749 §4.1.2 + RFC 9207: parameters appended to the registered redirect URI, with `iss`. */
+export function clientRedirect(deps: Deps, redirectUri: string, params: Record<string, string | null | undefined>): string {
+  const url = new URL(redirectUri);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) url.searchParams.append(k, v);
+  url.searchParams.append('iss', deps.config.issuer);
+  return url.toString();
+}
+
+/** Checks everything after client and redirect URI; an OAuthError here goes back to the client. */
+function validate(client: OAuthClient, q: AuthorizeQuery): { scopes: string[]; prompts: string[]; extra: Record<string, string> } {
+  if (q.response_type !== 'code') {
+    throw new OAuthError('unsupported_response_type', q.response_type ? `response_type ${q.response_type.slice(0, 50)} is not supported; use code` : 'response_type is required');
+  }
+  if (!client.grantTypes.includes('authorization_code')) throw new OAuthError('unauthorized_client', 'this client may not use the authorization code flow');
+  if (q.response_mode !== undefined && q.response_mode !== 'query') throw new OAuthError('invalid_request', 'only response_mode=query is supported');
+  if (q.request !== undefined) throw new OAuthError('request_not_supported', 'request objects are not supported');
+  if (q.request_uri !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
+  if (q.code_challenge !== undefined || q.code_challenge_method !== undefined) {
+    if (q.code_challenge_method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256 (plain is not supported)');
+    if (!q.code_challenge || !S256_CHALLENGE.test(q.code_challenge)) throw new OAuthError('invalid_request', 'code_challenge must be a base64url SHA-256 hash (43 characters)');
+  } else if (client.type === 'public') {
+    throw new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256');
+  }
+  const prompts = [...new Set((q.prompt ?? '').split(' ').filter(Boolean))];
+  const unknown = prompts.find((p) => !PROMPTS.has(p));
+  if (unknown !== undefined) throw new OAuthError('invalid_request', `unsupported prompt value ${unknown.slice(0, 50)}`);
+  if (prompts.includes('none') && prompts.length > 1) throw new OAuthError('invalid_request', 'prompt=none cannot be combined with other values');
+  const scopes = resolveScopes(client, q.scope);
+  const extra: Record<string, string> = {};
+  for (const name of EXTRA_PARAMS) {
+    const v = q[name];
+    const value = Array.isArray(v) ? v.join(' ') : v;
+    if (value) extra[name] = value;
+  }
+  return { scopes, prompts, extra };
+}
+
+/**
+ * GET /oauth/authorize and /oauth2/auth. An unknown client or an unregistered redirect URI is
+ * answered with an error page (never a redirect); any other problem goes back to the client.
+ */
+export async function authorize(deps: Deps, q: AuthorizeQuery, session: BrowserSession | null): Promise<AuthorizeOutcome> {
+  const client = q.client_id ? await findClient(deps, q.client_id) : undefined;
+  if (!client) return errorPage('Unknown application', 'The application that sent you here is not registered with this server.');
+  if (!q.redirect_uri || !redirectUriAllowed(client, q.redirect_uri)) {
+    return errorPage('Invalid redirect address', 'The application asked to send you back to an address it has not registered.');
+  }
+  let checked: ReturnType<typeof validate>;
+  try {
+    checked = validate(client, q);
+  } catch (err) {
+    if (!(err instanceof OAuthError)) throw err;
+    return { kind: 'redirect', location: clientRedirect(deps, q.redirect_uri, { error: err.code, error_description: err.message, state: q.state }) };
+  }
+  const handle = randomToken();
+  const now = deps.clock();
+  const row: AuthorizationRequestRow = {
+    id: hashToken(handle),
+    client_id: client.clientId,
+    redirect_uri: q.redirect_uri,
+    scope: checked.scopes.join(' '),
+    state: q.state ?? null,
+    nonce: q.nonce ?? null,
+    code_challenge: q.code_challenge ?? null,
+    prompt: checked.prompts.join(' '),
+    max_age: q.max_age ?? null,
+    login_hint: q.login_hint ?? null,
+    extra: JSON.stringify(checked.extra),
+    created_at: now,
+    expires_at: now + REQUEST_TTL_MS,
+    completed_at: null,
+  };
+  await deps.repos.authorize.insertRequest(row);
+  return proceed(deps, { handle, row, client }, session);
+}
+
+/** A pending request by its handle; undefined when unknown, expired or completed. */
+export async function loadPending(deps: Deps, handle: string | undefined): Promise<PendingAuthorization | undefined> {
+  if (!handle || handle.length > 100) return undefined;
+  const row = await deps.repos.authorize.findLiveRequest(hashToken(handle), deps.clock());
+  const client = row && (await findClient(deps, row.client_id));
+  return row && client ? { handle, row, client } : undefined;
+}
+
+export const extraOf = (p: PendingAuthorization) => JSON.parse(p.row.extra) as Record<string, string>;
+export const promptsOf = (p: PendingAuthorization) => p.row.prompt.split(' ').filter(Boolean);
+export const pageUrl = (deps: Deps, page: 'login' | 'register' | 'consent', handle: string) => `${deps.config.issuer}/${page}?req=${encodeURIComponent(handle)}`;
+
+/**
+ * The next step of a request: sign-in (or account creation), consent, or the code. A session counts
+ * unless prompt=login/create asks for a fresh one (authenticated after the request began) or max_age
+ * is exceeded. `consented` is set when the consent page itself continues the request.
+ */
+export async function proceed(deps: Deps, p: PendingAuthorization, session: BrowserSession | null, consented = false): Promise<AuthorizeOutcome> {
+  const prompts = promptsOf(p);
+  const fresh = session !== null && session.authTime >= p.row.created_at;
+  const tooOld = session !== null && p.row.max_age !== null && deps.clock() - session.authTime > p.row.max_age * 1000;
+  const wantsCreate = prompts.includes('create') || extraOf(p).start_page === 'registration';
+  if (!session || tooOld || (!fresh && (prompts.includes('login') || prompts.includes('create')))) {
+    if (prompts.includes('none')) return finishWithError(deps, p, 'login_required', 'the user is not signed in');
+    return { kind: 'redirect', location: pageUrl(deps, wantsCreate ? 'register' : 'login', p.handle) };
+  }
+  const scopes = p.row.scope.split(' ').filter(Boolean);
+  if (!consented && (prompts.includes('consent') || (await needsConsent(deps, p.client, session.userId, scopes)))) {
+    if (prompts.includes('none')) return finishWithError(deps, p, 'consent_required', 'the user has not approved this application');
+    return { kind: 'redirect', location: pageUrl(deps, 'consent', p.handle) };
+  }
+  return finish(deps, p, session);
+}
+
+/** Issues the code and sends the browser back to the client (once per request). */
+async function finish(deps: Deps, p: PendingAuthorization, session: BrowserSession): Promise<AuthorizeOutcome> {
+  if (!(await deps.repos.authorize.completeRequest(p.row.id, deps.clock()))) {
+    return errorPage('Request already completed', 'This sign-in request has already been used. Start again from the application.');
+  }
+  const code = await issueAuthorizationCode(deps, {
+    clientId: p.client.clientId,
+    userId: session.userId,
+    redirectUri: p.row.redirect_uri,
+    scope: p.row.scope,
+    nonce: p.row.nonce,
+    codeChallenge: p.row.code_challenge,
+    authTime: session.authTime,
+    amr: session.amr,
+    extra: extraOf(p),
+  });
+  return { kind: 'redirect', location: clientRedirect(deps, p.row.redirect_uri, { code, state: p.row.state }) };
+}
+
+/** Ends the request with an RFC 6749 error sent to the client (login_required, access_denied, …). */
+export async function finishWithError(deps: Deps, p: PendingAuthorization, error: string, description: string): Promise<AuthorizeOutcome> {
+  await deps.repos.authorize.completeRequest(p.row.id, deps.clock());
+  return { kind: 'redirect', location: clientRedirect(deps, p.row.redirect_uri, { error, error_description: description, state: p.row.state }) };
+}

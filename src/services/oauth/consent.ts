@@ -1,0 +1,38 @@
+import type { Deps } from '../../deps';
+import { OAuthError } from '../../http/errors';
+import type { OAuthClient } from './types';
+
+/** What each scope lets the application do, as shown on the consent and device pages. */
+export const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: 'Confirm who you are',
+  profile: 'See your name and username',
+  email: 'See your email address',
+  offline_access: 'Stay signed in (refresh tokens)',
+  offline: 'Stay signed in (refresh tokens)',
+  app: 'Use your Kendr account: dashboard, API keys, purchases and queries',
+};
+
+/** The scopes a request gets: the requested ones (all must be known), else the client's defaults. */
+export function resolveScopes(client: OAuthClient, requested: string | undefined): string[] {
+  const asked = [...new Set((requested ?? '').split(' ').filter(Boolean))];
+  const unknown = asked.find((s) => !(s in SCOPE_DESCRIPTIONS));
+  if (unknown !== undefined) throw new OAuthError('invalid_scope', `unknown scope ${unknown.slice(0, 100)}`);
+  return asked.length ? asked : client.defaultScopes;
+}
+
+/** Whether the user must approve these scopes on the consent page (first-party clients never ask). */
+export async function needsConsent(deps: Deps, client: OAuthClient, userId: number, scopes: string[]): Promise<boolean> {
+  if (client.firstParty) return false;
+  const stored = await deps.repos.authorize.findConsent(userId, client.clientId);
+  const granted = new Set((stored?.scope ?? '').split(' ').filter(Boolean));
+  return !scopes.every((s) => granted.has(s));
+}
+
+/** Remembers an approval; later requests for the same or fewer scopes skip the page. */
+export async function rememberConsent(deps: Deps, client: OAuthClient, userId: number, scopes: string[]): Promise<void> {
+  const stored = await deps.repos.authorize.findConsent(userId, client.clientId);
+  const all = new Set([...(stored?.scope ?? '').split(' ').filter(Boolean), ...scopes]);
+  await deps.repos.authorize.saveConsent(userId, client.clientId, [...all].join(' '), deps.clock());
+}
+
+export const describeScopes = (scopes: string[]) => scopes.map((s) => ({ scope: s, description: SCOPE_DESCRIPTIONS[s] ?? s }));

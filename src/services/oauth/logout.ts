@@ -1,0 +1,72 @@
+import type { Deps } from '../../deps';
+import { revokeSession } from '../sessions';
+import type { BrowserSession } from './authorize';
+import { findClient, logoutUriAllowed } from './clients';
+import { verifyIdTokenHint } from './tokens';
+
+/**
+ * GET /logout in both dialects: seed 002's `?redirect=URL` and OIDC RP-initiated logout
+ * (`id_token_hint`, `post_logout_redirect_uri`, `state`, `client_id`).
+ */
+export interface LogoutQuery {
+  redirect?: string;
+  client_id?: string;
+  id_token_hint?: string;
+  post_logout_redirect_uri?: string;
+  state?: string;
+}
+
+export type LogoutPlan =
+  | { kind: 'invalid'; message: string }
+  /** Ask the user first (no hint, or a hint for another user). */
+  | { kind: 'confirm'; target?: string; clientId?: string; clientName?: string }
+  /** Sign out at once (a valid hint for the signed-in user, or nobody is signed in). */
+  | { kind: 'now'; target?: string; clientId?: string };
+
+const invalid = (message: string): LogoutPlan => ({ kind: 'invalid', message });
+
+/**
+ * Where a logout may send the browser: only to a logout URI registered by the client named by
+ * `client_id` or the hint's audience; when no client is named, by some registered client.
+ */
+export async function planLogout(deps: Deps, q: LogoutQuery, session: BrowserSession | null): Promise<LogoutPlan> {
+  let clientId = q.client_id;
+  let hintSub: string | undefined;
+  if (q.id_token_hint) {
+    const hint = await verifyIdTokenHint(deps, q.id_token_hint);
+    if (!hint) return invalid('The sign-out request carries an ID token this server did not issue.');
+    if (clientId !== undefined && !hint.aud.includes(clientId)) return invalid('The ID token was issued to another application.');
+    clientId = clientId ?? hint.aud[0];
+    hintSub = hint.sub;
+  }
+  const client = clientId !== undefined ? await findClient(deps, clientId) : undefined;
+  if (clientId !== undefined && !client) return invalid('The application that sent you here is not registered with this server.');
+  const asked = q.post_logout_redirect_uri ?? q.redirect;
+  let target: string | undefined;
+  if (asked) {
+    const allowed = client ? logoutUriAllowed(client, asked) : (await deps.repos.authorize.clientIdsWithLogoutUri(asked)).length > 0;
+    if (!allowed) return invalid('The application asked to send you to an address it has not registered for sign-out.');
+    target = withState(asked, q.state);
+  }
+  if (!session) return { kind: 'now', target, clientId: client?.clientId };
+  const user = hintSub !== undefined ? await deps.repos.users.findById(session.userId) : undefined;
+  if (user && user.public_id === hintSub) return { kind: 'now', target, clientId: client?.clientId };
+  return { kind: 'confirm', target, clientId: client?.clientId, clientName: client?.name };
+}
+
+function withState(uri: string, state: string | undefined): string {
+  if (state === undefined) return uri;
+  const url = new URL(uri);
+  url.searchParams.append('state', state);
+  return url.toString();
+}
+
+/**
+ * Ends the browser session. When the logout names a client (client_id or id_token_hint), the user's
+ * tokens issued to that client are revoked too (refresh tokens included); other applications keep theirs.
+ */
+export async function performLogout(deps: Deps, session: BrowserSession | null, clientId: string | undefined): Promise<void> {
+  if (!session) return;
+  await revokeSession(deps, session.sessionId);
+  if (clientId) await deps.repos.authorize.revokeUserClientTokens(session.userId, clientId, deps.clock());
+}

@@ -1,0 +1,77 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { DB } from '../schema';
+import type { OAuthAuthorizationCodesTable, OAuthAuthorizationRequestsTable, OAuthConsentsTable } from '../tables/authorize';
+
+export type AuthorizationRequestRow = Selectable<OAuthAuthorizationRequestsTable>;
+export type AuthorizationCodeRow = Selectable<OAuthAuthorizationCodesTable>;
+export type ConsentRow = Selectable<OAuthConsentsTable>;
+
+/** Pending authorization requests, authorization codes and remembered consents. */
+export function authorizeRepository(db: Kysely<DB>) {
+  return {
+    async insertRequest(r: AuthorizationRequestRow): Promise<void> {
+      await db.insertInto('oauth_authorization_requests').values(r).execute();
+    },
+    async findLiveRequest(id: string, now: number): Promise<AuthorizationRequestRow | undefined> {
+      return db
+        .selectFrom('oauth_authorization_requests')
+        .selectAll()
+        .where('id', '=', id)
+        .where('completed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+    },
+    /** False when the request was completed already (a double submit). */
+    async completeRequest(id: string, now: number): Promise<boolean> {
+      const r = await db.updateTable('oauth_authorization_requests').set({ completed_at: now }).where('id', '=', id).where('completed_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async insertCode(c: AuthorizationCodeRow): Promise<void> {
+      await db.insertInto('oauth_authorization_codes').values(c).execute();
+    },
+    async findCode(codeHash: string): Promise<AuthorizationCodeRow | undefined> {
+      return db.selectFrom('oauth_authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    },
+    /** Marks a code used; false when it was used already (a replay, or a concurrent exchange). */
+    async markCodeUsed(codeHash: string, now: number): Promise<boolean> {
+      const r = await db.updateTable('oauth_authorization_codes').set({ used_at: now }).where('code_hash', '=', codeHash).where('used_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async findConsent(userId: number, clientId: string): Promise<ConsentRow | undefined> {
+      return db.selectFrom('oauth_consents').selectAll().where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+    },
+    async saveConsent(userId: number, clientId: string, scope: string, now: number): Promise<void> {
+      await db
+        .insertInto('oauth_consents')
+        .values({ user_id: userId, client_id: clientId, scope, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.columns(['user_id', 'client_id']).doUpdateSet({ scope, updated_at: now }))
+        .execute();
+    },
+
+    /** Clients that registered this exact post-logout URI (logout requests that name no client). */
+    async clientIdsWithLogoutUri(uri: string): Promise<string[]> {
+      const rows = await db.selectFrom('oauth_clients').select(['client_id', 'logout_uris']).where('logout_uris', '!=', '[]').execute();
+      return rows.filter((r) => (JSON.parse(r.logout_uris) as string[]).includes(uri)).map((r) => r.client_id);
+    },
+    /** Logout from a client: the user's tokens issued to that client (refresh tokens included). */
+    async revokeUserClientTokens(userId: number, clientId: string, now: number): Promise<number> {
+      const r = await db
+        .updateTable('oauth_tokens')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+
+    /** Housekeeping: requests and codes past their expiry (plus a grace period) are useless. */
+    async pruneExpired(before: number): Promise<void> {
+      await db.deleteFrom('oauth_authorization_requests').where('expires_at', '<', before).execute();
+      await db.deleteFrom('oauth_authorization_codes').where('expires_at', '<', before).execute();
+    },
+  };
+}
+export type AuthorizeRepository = ReturnType<typeof authorizeRepository>;

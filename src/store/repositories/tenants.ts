@@ -1,0 +1,60 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DB } from '../schema';
+import type { MembershipsTable, OrganizationsTable } from '../tables/accounts';
+
+export type Organization = Selectable<OrganizationsTable>;
+export type Membership = Selectable<MembershipsTable>;
+export type Role = MembershipsTable['role'];
+
+/** Organizations (tenants) and the memberships that give users a role in them. */
+export function tenantRepository(db: Kysely<DB>) {
+  return {
+    async create(input: { code: string; name: string; kind: Organization['kind'] }, now: number): Promise<Organization> {
+      return db.insertInto('organizations').values({ ...input, created_at: now }).returningAll().executeTakeFirstOrThrow();
+    },
+    async findById(id: number): Promise<Organization | undefined> {
+      return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async addMember(userId: number, organizationId: number, role: Role, now: number): Promise<void> {
+      await db.insertInto('memberships').values({ user_id: userId, organization_id: organizationId, role, created_at: now }).execute();
+    },
+    async setRole(userId: number, organizationId: number, role: Role): Promise<void> {
+      await db.updateTable('memberships').set({ role }).where('user_id', '=', userId).where('organization_id', '=', organizationId).execute();
+    },
+    async membership(userId: number, organizationId: number): Promise<Membership | undefined> {
+      return db
+        .selectFrom('memberships')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('organization_id', '=', organizationId)
+        .executeTakeFirst();
+    },
+    /** The user's first membership: the personal tenant created at registration, when there is one. */
+    async firstMembership(userId: number): Promise<Membership | undefined> {
+      return db
+        .selectFrom('memberships')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .orderBy('created_at')
+        .orderBy('organization_id')
+        .limit(1)
+        .executeTakeFirst();
+    },
+  };
+}
+export type TenantRepository = ReturnType<typeof tenantRepository>;
+
+/**
+ * A view of an open transaction in which `transaction().execute(fn)` joins it instead of
+ * failing, so a repository that opens its own transaction (users.create) can take part in a
+ * larger one. Methods are bound to the transaction (Kysely uses private fields).
+ */
+export function joinTransaction(trx: Transaction<DB>): Kysely<DB> {
+  return new Proxy(trx, {
+    get(target, prop) {
+      if (prop === 'transaction') return () => ({ execute: <R>(fn: (t: Transaction<DB>) => Promise<R>) => fn(target) });
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as Kysely<DB>;
+}
