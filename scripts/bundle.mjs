@@ -48,6 +48,8 @@ export function bundle() {
     for (const file of yamlFiles(join(specDir, 'components', kindDir))) {
       mergeInto(bucket, load(file), file, kindDir.replace(/s$/, ''));
     }
+    // Git does not keep empty directories: drop empty kinds so a clean clone bundles the same bytes.
+    if (Object.keys(bucket).length === 0) delete doc.components[kindDir];
   }
 
   const operationIds = new Map();

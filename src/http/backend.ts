@@ -72,8 +72,7 @@ export async function createBackend(deps: Deps, handlers: Handlers, security: Re
       checkContentType(c, req);
     },
     unauthorizedHandler: (c: Context) => {
-      // A security handler throws a 403 HttpError for a valid credential lacking a scope (insufficient_scope).
-      const denied = Object.values(c.security ?? {}).map((r) => (r as { error?: unknown } | undefined)?.error).find((e) => e instanceof HttpError && e.status === 403);
+      const denied = scopeDenial(c);
       if (denied) throw denied;
       const schemes = (c.operation.security ?? []).flatMap((r) => Object.keys(r));
       const bearer = schemes.some((s) => (spec.components.securitySchemes as Record<string, { scheme?: string }>)[s]?.scheme === 'bearer');
@@ -95,6 +94,10 @@ export async function createBackend(deps: Deps, handlers: Handlers, security: Re
   for (const id of operationIds) {
     const handler = handlers[id] as (ctx: unknown) => unknown;
     api.register(id, async (c: Context, req: Request, res: Response) => {
+      const principal = principalFrom(c);
+      // An anonymous alternative (`{}`) does not hide a valid token's missing scope.
+      const denied = principal ? undefined : scopeDenial(c);
+      if (denied) throw denied;
       const out = (await handler({
         operationId: id,
         body: c.request.requestBody ?? {},
@@ -102,7 +105,7 @@ export async function createBackend(deps: Deps, handlers: Handlers, security: Re
         path: c.request.params ?? {},
         headers: c.request.headers as Record<string, string | undefined>,
         cookies: c.request.cookies ?? {},
-        principal: principalFrom(c),
+        principal,
         ip: clientIp(deps, req),
         userAgent: req.headers['user-agent'],
         deps,
@@ -131,6 +134,13 @@ export async function createBackend(deps: Deps, handlers: Handlers, security: Re
       sendError(deps, req, res, err);
     }
   };
+}
+
+/** The 403 a security handler threw for a valid credential lacking a scope (insufficient_scope), if any. */
+function scopeDenial(c: Context): HttpError | undefined {
+  return Object.values(c.security ?? {})
+    .map((r) => (r as { error?: unknown } | undefined)?.error)
+    .find((e): e is HttpError => e instanceof HttpError && e.status === 403);
 }
 
 /** 415 when a body is sent with a media type the operation does not declare. */

@@ -2,19 +2,9 @@ import type { Deps } from '../../deps';
 import { OAuthError } from '../../http/errors';
 import { findTokenRow } from './tokens';
 import type { OAuthClient } from './types';
+import type { TokenIntrospection } from '../../../generated/client';
 
-export interface Introspection {
-  active: boolean;
-  aud?: string[];
-  client_id?: string;
-  exp?: number;
-  iat?: number;
-  sub?: string;
-  scope?: string;
-  token_type?: string;
-  iss?: string;
-  jti?: string;
-}
+export type Introspection = TokenIntrospection;
 
 /**
  * RFC 7662 for a confidential client. It sees tokens issued to itself or meant for one of its

@@ -7,21 +7,12 @@ import { consumeAuthorizationCode } from './codes';
 import { pollDeviceCode } from './device';
 import { issueTokens, userApiAudience, type TokenSet, type UserGrant } from './tokens';
 import type { Grant, OAuthClient } from './types';
+import type { TokenRequest as TokenRequestSchema } from '../../../generated/client';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
-export interface TokenRequestBody {
-  grant_type: string;
-  client_id?: string;
-  client_secret?: string;
-  code?: string;
-  redirect_uri?: string;
-  code_verifier?: string;
-  refresh_token?: string;
-  device_code?: string;
-  scope?: string;
-  audience?: string | string[];
-}
+/** The form body of both token paths, as the spec defines it (`TokenRequest` in components). */
+export type TokenRequestBody = TokenRequestSchema;
 
 export interface TokenRequest {
   body: TokenRequestBody;
