@@ -85,6 +85,7 @@ KH_USER_TOKEN="$(curl -fsS "$BASE/oauth/token" -d grant_type=authorization_code 
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')"
 export KH_USER_TOKEN
 
+export PYTHONPATH="$ROOT/tests/contract${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=hooks
 "$ST" --no-color --config-file tests/contract/schemathesis.toml run generated/openapi.json \
   --url "$BASE" --checks all --phases examples,coverage,fuzzing,stateful \
   --report junit --report-dir "$WORK/report" "$@"
