@@ -102,9 +102,13 @@ export async function enableMfa(deps: Deps, userId: number, code: string): Promi
   return { enabled: true, backupCodes: codes };
 }
 
+/** Authenticator apps show "123 456"; people type backup codes in groups: spaces and dashes are not part of a code. */
+const normalizeCode = (code: string) => code.replace(/[\s-]/g, '');
+
 /** verify: a TOTP code (once per step) or an unused backup code. 3 attempts per 60 s per user. */
-export async function verifySecondFactor(deps: Deps, userId: number, code: string): Promise<MfaMethod> {
+export async function verifySecondFactor(deps: Deps, userId: number, entered: string): Promise<MfaMethod> {
   await deps.rateLimiter.consume(verifyLimit(userId));
+  const code = normalizeCode(entered);
   const { secret, lastStep } = await activeSecret(deps, userId);
   if (isTotpFormat(code)) {
     if (await acceptTotp(deps, userId, secret, lastStep, code)) return 'totp';
