@@ -9,6 +9,7 @@ import { createDeps } from './deps';
 import { openStore } from './store/db';
 import { initManagementClient } from './services/oauth/clients';
 import { ensureSigningKey, rotateSigningKey } from './services/oauth/keys';
+import { clientsCommand } from './cliClients';
 
 const USAGE = `usage: keyhaven <command> [options]
 
@@ -17,6 +18,7 @@ commands:
   admin grant|revoke --data DIR --email EMAIL  make a user a server administrator (or stop)
   init --data DIR [--issuer URL] [--json]      create the management API's M2M application (once)
   keys rotate --data DIR                       add a new active signing key
+  clients create --data DIR --name NAME ...   register an OAuth application (see 'keyhaven clients')
 `;
 
 type Command = (args: string[]) => Promise<void>;
@@ -40,6 +42,7 @@ const commands: Record<string, Command> = {
     else if (r.created) console.log(`created M2M application\nclient_id:     ${r.client_id}\nclient_secret: ${r.client_secret}  (shown once; stored hashed)\nissuer:        ${r.issuer}\naudience:      ${r.audience}`);
     else console.log(`already initialised: M2M application ${r.client_id} for ${r.audience} exists; its secret is not shown again`);
   },
+  clients: (args) => clientsCommand(args, withDataDir),
   async keys(args) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { data: { type: 'string' } } });
     if (positionals[0] !== 'rotate') throw new Error('usage: keyhaven keys rotate --data DIR');

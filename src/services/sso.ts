@@ -118,7 +118,9 @@ async function upstreamConfiguration(deps: Deps, row: SsoConfigRow): Promise<oid
   const secret = row.oidc_client_secret_sealed ? deps.secretBox.open(row.oidc_client_secret_sealed, secretContext(row.organization_id)) : undefined;
   try {
     return await oidc.discovery(issuer, row.oidc_client_id, undefined, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
-      execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+      // ID-token signatures are always checked against the issuer's JWKS: openid-client skips that by
+      // default, trusting TLS, and a loopback http issuer has none.
+      execute: [oidc.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
       timeout: 10,
     });
   } catch (err) {

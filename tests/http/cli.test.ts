@@ -1,4 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -155,5 +156,80 @@ describe('keyhaven serve', () => {
     }
     expect(status).toBe(2);
     expect(out).toContain('usage: keyhaven');
+  });
+});
+
+describe('keyhaven clients create', () => {
+  const run = (args: string[]) => {
+    try {
+      return { status: 0, stdout: execFileSync(process.execPath, [BIN, 'clients', 'create', ...args], { encoding: 'utf8', stdio: 'pipe' }), stderr: '' };
+    } catch (e) {
+      const err = e as { status: number; stdout: string; stderr: string };
+      return { status: err.status, stdout: err.stdout, stderr: err.stderr };
+    }
+  };
+  const row = (data: string, clientId: string) => {
+    const db = new Database(join(data, 'keyhaven.db'), { readonly: true });
+    try {
+      return db.prepare('SELECT * FROM oauth_clients WHERE client_id = ?').get(clientId) as Record<string, unknown>;
+    } finally {
+      db.close();
+    }
+  };
+
+  it('registers a confidential code-flow client, prints its secret once and stores only its hash', async () => {
+    const data = join(tempDir(), 'd');
+    const redirect = 'http://127.0.0.1:4000/api/v1/sso/callback';
+    const r = run(['--data', data, '--json', '--name', 'Downstream', '--redirect-uri', redirect, '--grant', 'authorization_code', '--confidential']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ name: 'Downstream', type: 'confidential', redirect_uris: [redirect], grant_types: ['authorization_code'], first_party: false });
+    expect(out.client_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(out.client_secret).toMatch(/^[A-Za-z0-9]{40,60}$/);
+    const stored = row(data, out.client_id);
+    expect(stored).toMatchObject({ type: 'confidential', first_party: 0, redirect_uris: JSON.stringify([redirect]), secret_hash: createHash('sha256').update(out.client_secret).digest('base64url') });
+    expect(JSON.stringify(stored)).not.toContain(out.client_secret);
+
+    // The server accepts that secret at the token endpoint (a bogus code is invalid_grant, not invalid_client); another secret is 401.
+    const port = await freePort();
+    const s = await serve(['--port', String(port), '--data', data]);
+    const token = (secret: string) =>
+      fetch(`http://127.0.0.1:${port}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${out.client_id}:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'no-such-code', redirect_uri: redirect, code_verifier: 'v'.repeat(43) }),
+      });
+    const ok = await token(out.client_secret);
+    expect(ok.status).toBe(400);
+    expect((await ok.json()).error).toBe('invalid_grant');
+    expect((await token(`${out.client_secret.slice(0, -1)}x`)).status).toBe(401);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  });
+
+  it('registers a public first-party client without a secret', () => {
+    const data = join(tempDir(), 'd');
+    const r = run(['--data', data, '--json', '--name', 'Native', '--redirect-uri', 'com.example.app:/callback', '--grant', 'authorization_code', '--grant', 'refresh_token', '--first-party']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ type: 'public', first_party: true, grant_types: ['authorization_code', 'refresh_token'] });
+    expect(out.client_secret).toBeUndefined();
+    expect(row(data, out.client_id)).toMatchObject({ type: 'public', secret_hash: null, first_party: 1 });
+  });
+
+  it.each([
+    ['no redirect URI for the code flow', ['--name', 'X'], /needs at least one --redirect-uri/],
+    ['http on a public host', ['--name', 'X', '--redirect-uri', 'http://app.example.com/cb', '--confidential'], /must use https/],
+    ['a fragment', ['--name', 'X', '--redirect-uri', 'https://app.example.com/cb#x'], /fragment/],
+    ['client_credentials for a public client', ['--name', 'X', '--grant', 'client_credentials'], /needs --confidential/],
+    ['an unknown grant', ['--name', 'X', '--grant', 'password', '--confidential'], /unknown --grant password/],
+    ['an unknown scope', ['--name', 'X', '--redirect-uri', 'https://a.example/cb', '--scope', 'admin'], /unknown --scope admin/],
+    ['no name', ['--redirect-uri', 'https://a.example/cb'], /--name is required/],
+  ])('refuses %s (exit 1) without touching the data dir', (_, args, message) => {
+    const data = join(tempDir(), 'never-created');
+    const r = run(['--data', data, '--json', ...args]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(data)).toBe(false);
   });
 });

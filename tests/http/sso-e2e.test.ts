@@ -15,9 +15,11 @@ import { assertPasswordLoginAllowed } from '../../src/services/sso';
  */
 async function stubProvider() {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
+  // Same kid and algorithm, but not the key the JWKS publishes: an attacker's token.
+  const rogue = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', use: 'sig', alg: 'RS256' };
   const codes = new Map<string, { nonce: string; challenge: string; redirectUri: string; user: StubUser }>();
-  const state = { nextUser: undefined as StubUser | undefined, tamper: undefined as undefined | ((c: Record<string, unknown>) => void), tokenCalls: 0 };
+  const state = { nextUser: undefined as StubUser | undefined, tamper: undefined as undefined | ((c: Record<string, unknown>) => void), forgeSignature: false, tokenCalls: 0 };
   let issuer = '';
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url!, issuer);
@@ -54,7 +56,7 @@ async function stubProvider() {
       state.tamper?.(claims);
       const idToken = await new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(issuer).setAudience('downstream').setSubject(grant.user.sub)
-        .setIssuedAt().setExpirationTime('5m').sign(privateKey);
+        .setIssuedAt().setExpirationTime('5m').sign(state.forgeSignature ? rogue.privateKey : privateKey);
       return json(200, { access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
     }
     json(404, { error: 'not_found' });
@@ -166,6 +168,18 @@ describe('OIDC SSO callback against a stub provider', () => {
     idp.state.tamper = undefined;
     expect((await signInThroughSso({ sub: 'upstream-sub-5', email: 'unverified@example.com', verified: false })).res.status).toBe(403);
     expect(await s.deps.repos.users.findByEmail('mallory@example.com')).toBeUndefined();
+  });
+
+  it('refuses an ID token whose signature does not verify with the issuer\'s JWKS (400), even over plain-http loopback', async () => {
+    idp.state.forgeSignature = true;
+    try {
+      const { res } = await signInThroughSso({ sub: 'forged-sub', email: 'forged@example.com' });
+      expect(res.status).toBe(400);
+      expect(sessionCookie(res)).toBeUndefined();
+    } finally {
+      idp.state.forgeSignature = false;
+    }
+    expect(await s.deps.repos.users.findByEmail('forged@example.com')).toBeUndefined();
   });
 
   it('with autoProvision off an unknown user is refused (403) and not created', async () => {
