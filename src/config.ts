@@ -27,6 +27,15 @@ export interface Config {
   smtpUrl?: string;
   mailFrom: string;
   mfaIssuer: string;
+  /** Seed 000 registrations (/api/auth/register, /api/app/auth/register) allowed per IP and hour. */
+  registerAttemptsPerIp: number;
+  /**
+   * SSO upstream issuers on loopback or private addresses (SSRF guard). Defaults to on only when this
+   * server's own issuer is a loopback URL (development), off otherwise.
+   */
+  ssoAllowPrivateIssuers: boolean;
+  /** Plain-http SSO upstreams on any host (development only). */
+  ssoAllowInsecure: boolean;
 }
 
 export interface ConfigInput {
@@ -37,6 +46,8 @@ export interface ConfigInput {
 }
 
 const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
+const flag = (v: string | undefined) => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : undefined);
+const isLoopbackUrl = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const port = input.port ?? int(env.KEYHAVEN_PORT, 3000);
@@ -68,5 +79,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     smtpUrl: env.KEYHAVEN_SMTP_URL || undefined,
     mailFrom: env.KEYHAVEN_MAIL_FROM ?? 'Keyhaven <no-reply@keyhaven.local>',
     mfaIssuer: env.KEYHAVEN_MFA_ISSUER ?? 'Keyhaven',
+    registerAttemptsPerIp: int(env.KEYHAVEN_REGISTER_ATTEMPTS_IP, 20),
+    ssoAllowPrivateIssuers: flag(env.KEYHAVEN_SSO_ALLOW_PRIVATE_ISSUERS) ?? isLoopbackUrl(issuer),
+    ssoAllowInsecure: flag(env.KEYHAVEN_SSO_ALLOW_INSECURE) ?? false,
   };
 }

@@ -48,11 +48,15 @@ export const getOpenIdConfiguration = <ThrowOnError extends boolean = false>(opt
  * All notifications, active or not, newest first. Server administrators only.
  */
 export const listAdminNotifications = <ThrowOnError extends boolean = false>(options?: Options<ListAdminNotificationsData, ThrowOnError>) => (options?.client ?? client).get<ListAdminNotificationsResponses, ListAdminNotificationsErrors, ThrowOnError>({
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }, { name: 'X-Kendr-Session', type: 'apiKey' }],
+        },
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/admin/notifications',
     ...options
 });
@@ -65,11 +69,15 @@ export const listAdminNotifications = <ThrowOnError extends boolean = false>(opt
  *
  */
 export const createAdminNotification = <ThrowOnError extends boolean = false>(options: Options<CreateAdminNotificationData, ThrowOnError>) => (options.client ?? client).post<CreateAdminNotificationResponses, CreateAdminNotificationErrors, ThrowOnError>({
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }, { name: 'X-Kendr-Session', type: 'apiKey' }],
+        },
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/admin/notifications',
     ...options,
     headers: {
@@ -82,11 +90,15 @@ export const createAdminNotification = <ThrowOnError extends boolean = false>(op
  * Delete a notification
  */
 export const deleteAdminNotification = <ThrowOnError extends boolean = false>(options: Options<DeleteAdminNotificationData, ThrowOnError>) => (options.client ?? client).delete<DeleteAdminNotificationResponses, DeleteAdminNotificationErrors, ThrowOnError>({
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }, { name: 'X-Kendr-Session', type: 'apiKey' }],
+        },
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/admin/notifications/{id}',
     ...options
 });
@@ -95,11 +107,15 @@ export const deleteAdminNotification = <ThrowOnError extends boolean = false>(op
  * Read one notification
  */
 export const getAdminNotification = <ThrowOnError extends boolean = false>(options: Options<GetAdminNotificationData, ThrowOnError>) => (options.client ?? client).get<GetAdminNotificationResponses, GetAdminNotificationErrors, ThrowOnError>({
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }, { name: 'X-Kendr-Session', type: 'apiKey' }],
+        },
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/admin/notifications/{id}',
     ...options
 });
@@ -112,11 +128,15 @@ export const getAdminNotification = <ThrowOnError extends boolean = false>(optio
  *
  */
 export const updateAdminNotification = <ThrowOnError extends boolean = false>(options: Options<UpdateAdminNotificationData, ThrowOnError>) => (options.client ?? client).patch<UpdateAdminNotificationResponses, UpdateAdminNotificationErrors, ThrowOnError>({
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }, { name: 'X-Kendr-Session', type: 'apiKey' }],
+        },
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/admin/notifications/{id}',
     ...options,
     headers: {
@@ -136,11 +156,15 @@ export const updateAdminNotification = <ThrowOnError extends boolean = false>(op
  *
  */
 export const recordAppActivity = <ThrowOnError extends boolean = false>(options: Options<RecordAppActivityData, ThrowOnError>) => (options.client ?? client).post<RecordAppActivityResponses, RecordAppActivityErrors, ThrowOnError>({
-    security: [{ name: 'X-Kendr-Session', type: 'apiKey' }, {
+    security: [
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }],
+        },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/app/activity',
     ...options,
     headers: {
@@ -215,11 +239,15 @@ export const getAppSession = <ThrowOnError extends boolean = false>(options?: Op
  *
  */
 export const recordAppError = <ThrowOnError extends boolean = false>(options: Options<RecordAppErrorData, ThrowOnError>) => (options.client ?? client).post<RecordAppErrorResponses, RecordAppErrorErrors, ThrowOnError>({
-    security: [{ name: 'X-Kendr-Session', type: 'apiKey' }, {
+    security: [
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }],
+        },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/app/errors',
     ...options,
     headers: {
@@ -236,11 +264,15 @@ export const recordAppError = <ThrowOnError extends boolean = false>(options: Op
  *
  */
 export const recordAppFeedback = <ThrowOnError extends boolean = false>(options: Options<RecordAppFeedbackData, ThrowOnError>) => (options.client ?? client).post<RecordAppFeedbackResponses, RecordAppFeedbackErrors, ThrowOnError>({
-    security: [{ name: 'X-Kendr-Session', type: 'apiKey' }, {
+    security: [
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }],
+        },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/app/feedback',
     ...options,
     headers: {
@@ -259,11 +291,15 @@ export const recordAppFeedback = <ThrowOnError extends boolean = false>(options:
  *
  */
 export const recordAppInstallation = <ThrowOnError extends boolean = false>(options: Options<RecordAppInstallationData, ThrowOnError>) => (options.client ?? client).post<RecordAppInstallationResponses, RecordAppInstallationErrors, ThrowOnError>({
-    security: [{ name: 'X-Kendr-Session', type: 'apiKey' }, {
+    security: [
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }],
+        },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/app/installations',
     ...options,
     headers: {
@@ -365,6 +401,7 @@ export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Opti
         },
         { name: 'X-Kendr-Session', type: 'apiKey' },
         { scheme: 'bearer', type: 'http' },
+        { scheme: 'bearer', type: 'http' },
         { name: 'X-API-Key', type: 'apiKey' }
     ],
     url: '/api/v1/api-keys',
@@ -384,6 +421,7 @@ export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Opti
             type: 'apiKey'
         },
         { name: 'X-Kendr-Session', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' },
         { scheme: 'bearer', type: 'http' },
         { name: 'X-API-Key', type: 'apiKey' }
     ],
@@ -407,6 +445,7 @@ export const createApiKey = <ThrowOnError extends boolean = false>(options?: Opt
             type: 'apiKey'
         },
         { name: 'X-Kendr-Session', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' },
         { scheme: 'bearer', type: 'http' },
         { name: 'X-API-Key', type: 'apiKey' }
     ],
@@ -434,15 +473,21 @@ export const createApiKey = <ThrowOnError extends boolean = false>(options?: Opt
  * TOTP: SHA-1, 6 digits, 30 s steps, one step of drift either way; a code is accepted once (a replay
  * in its step, or a code of an earlier step than the last accepted one, is refused). Backup codes are
  * single use. A wrong, replayed or used code is **400** (the session stays valid); a missing session or an
- * invalid, expired or used `mfa_token` is **401**.
+ * invalid, expired or used `mfa_token` is **401**. An OAuth access token with scope `app` acts as its
+ * user like a session (a step-up `verify` then changes no session); one without `app` is **403**
+ * `insufficient_scope`.
  *
  */
 export const manageMfa = <ThrowOnError extends boolean = false>(options: Options<ManageMfaData, ThrowOnError>) => (options.client ?? client).post<ManageMfaResponses, ManageMfaErrors, ThrowOnError>({
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: 'kendr_session',
             type: 'apiKey'
-        }, { name: 'X-Kendr-Session', type: 'apiKey' }],
+        },
+        { name: 'X-Kendr-Session', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/v1/auth/mfa',
     ...options,
     headers: {
@@ -505,6 +550,7 @@ export const getSsoConfig = <ThrowOnError extends boolean = false>(options?: Opt
         },
         { name: 'X-Kendr-Session', type: 'apiKey' },
         { scheme: 'bearer', type: 'http' },
+        { scheme: 'bearer', type: 'http' },
         { name: 'X-API-Key', type: 'apiKey' }
     ],
     url: '/api/v1/sso',
@@ -528,6 +574,7 @@ export const postSsoAction = <ThrowOnError extends boolean = false>(options: Opt
             type: 'apiKey'
         },
         { name: 'X-Kendr-Session', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' },
         { scheme: 'bearer', type: 'http' },
         { name: 'X-API-Key', type: 'apiKey' }
     ],

@@ -1065,7 +1065,10 @@ export type ListAdminNotificationsErrors = {
      */
     401: ApiError;
     /**
-     * The credential is valid but lacks permission, or a cross-site request was refused.
+     * The credential is valid but lacks permission, or a cross-site request was refused. An OAuth access
+     * token without the `app` scope gets `error: insufficient_scope` and a `WWW-Authenticate` challenge
+     * naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ApiError;
     /**
@@ -1106,7 +1109,10 @@ export type CreateAdminNotificationErrors = {
      */
     401: ApiError;
     /**
-     * The credential is valid but lacks permission, or a cross-site request was refused.
+     * The credential is valid but lacks permission, or a cross-site request was refused. An OAuth access
+     * token without the `app` scope gets `error: insufficient_scope` and a `WWW-Authenticate` challenge
+     * naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ApiError;
     /**
@@ -1157,7 +1163,10 @@ export type DeleteAdminNotificationErrors = {
      */
     401: ApiError;
     /**
-     * The credential is valid but lacks permission, or a cross-site request was refused.
+     * The credential is valid but lacks permission, or a cross-site request was refused. An OAuth access
+     * token without the `app` scope gets `error: insufficient_scope` and a `WWW-Authenticate` challenge
+     * naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ApiError;
     /**
@@ -1204,7 +1213,10 @@ export type GetAdminNotificationErrors = {
      */
     401: ApiError;
     /**
-     * The credential is valid but lacks permission, or a cross-site request was refused.
+     * The credential is valid but lacks permission, or a cross-site request was refused. An OAuth access
+     * token without the `app` scope gets `error: insufficient_scope` and a `WWW-Authenticate` challenge
+     * naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ApiError;
     /**
@@ -1251,7 +1263,10 @@ export type UpdateAdminNotificationErrors = {
      */
     401: ApiError;
     /**
-     * The credential is valid but lacks permission, or a cross-site request was refused.
+     * The credential is valid but lacks permission, or a cross-site request was refused. An OAuth access
+     * token without the `app` scope gets `error: insufficient_scope` and a `WWW-Authenticate` challenge
+     * naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ApiError;
     /**
@@ -1300,7 +1315,10 @@ export type RecordAppActivityErrors = {
      */
     400: ApiError;
     /**
-     * The credential is valid but lacks permission, or a cross-site request was refused.
+     * The credential is valid but lacks permission, or a cross-site request was refused. An OAuth access
+     * token without the `app` scope gets `error: insufficient_scope` and a `WWW-Authenticate` challenge
+     * naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ApiError;
     /**
@@ -1533,7 +1551,10 @@ export type RecordAppErrorErrors = {
      */
     400: ApiError;
     /**
-     * The credential is valid but lacks permission, or a cross-site request was refused.
+     * The credential is valid but lacks permission, or a cross-site request was refused. An OAuth access
+     * token without the `app` scope gets `error: insufficient_scope` and a `WWW-Authenticate` challenge
+     * naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ApiError;
     /**
@@ -1582,7 +1603,10 @@ export type RecordAppFeedbackErrors = {
      */
     400: ApiError;
     /**
-     * The credential is valid but lacks permission, or a cross-site request was refused.
+     * The credential is valid but lacks permission, or a cross-site request was refused. An OAuth access
+     * token without the `app` scope gets `error: insufficient_scope` and a `WWW-Authenticate` challenge
+     * naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ApiError;
     /**
@@ -1631,7 +1655,10 @@ export type RecordAppInstallationErrors = {
      */
     400: ApiError;
     /**
-     * The credential is valid but lacks permission, or a cross-site request was refused.
+     * The credential is valid but lacks permission, or a cross-site request was refused. An OAuth access
+     * token without the `app` scope gets `error: insufficient_scope` and a `WWW-Authenticate` challenge
+     * naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ApiError;
     /**
@@ -1911,7 +1938,10 @@ export type RevokeApiKeyErrors = {
      */
     401: ManagementError;
     /**
-     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a
+     * cross-site request was refused. An OAuth access token without the `app` scope is refused the same way
+     * and the answer carries a `WWW-Authenticate` challenge naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ManagementError;
     /**
@@ -1952,7 +1982,10 @@ export type ListApiKeysErrors = {
      */
     401: ManagementError;
     /**
-     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a
+     * cross-site request was refused. An OAuth access token without the `app` scope is refused the same way
+     * and the answer carries a `WWW-Authenticate` challenge naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ManagementError;
     /**
@@ -1993,7 +2026,10 @@ export type CreateApiKeyErrors = {
      */
     401: ManagementError;
     /**
-     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a
+     * cross-site request was refused. An OAuth access token without the `app` scope is refused the same way
+     * and the answer carries a `WWW-Authenticate` challenge naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ManagementError;
     /**
@@ -2042,7 +2078,10 @@ export type ManageMfaErrors = {
      */
     401: ManagementError;
     /**
-     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a
+     * cross-site request was refused. An OAuth access token without the `app` scope is refused the same way
+     * and the answer carries a `WWW-Authenticate` challenge naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ManagementError;
     /**
@@ -2190,7 +2229,10 @@ export type GetSsoConfigErrors = {
      */
     401: ManagementError;
     /**
-     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a
+     * cross-site request was refused. An OAuth access token without the `app` scope is refused the same way
+     * and the answer carries a `WWW-Authenticate` challenge naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ManagementError;
     /**
@@ -2231,7 +2273,10 @@ export type PostSsoActionErrors = {
      */
     401: ManagementError;
     /**
-     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a
+     * cross-site request was refused. An OAuth access token without the `app` scope is refused the same way
+     * and the answer carries a `WWW-Authenticate` challenge naming the scope (RFC 6750 §3.1).
+     *
      */
     403: ManagementError;
     /**

@@ -34,9 +34,9 @@ export const sessionExpiresAt = (s: Pick<Session, 'idle_expires_at' | 'expires_a
   new Date(Math.min(s.idle_expires_at, s.expires_at)).toISOString();
 
 /** Generous per-IP limit on account creation (KEYHAVEN_REGISTER_ATTEMPTS_IP per hour, default 20). */
-export const registrationLimit = (ip: string): Limit => ({
+export const registrationLimit = (deps: Deps, ip: string): Limit => ({
   bucket: `api-register:ip:${ip}`,
-  max: Number(process.env.KEYHAVEN_REGISTER_ATTEMPTS_IP) || 20,
+  max: deps.config.registerAttemptsPerIp,
   windowSeconds: 3600,
 });
 
@@ -55,7 +55,7 @@ export async function registerWithPassword(
   deps: Deps,
   input: { email: string; password: string; fullName?: string | null; ip: string },
 ): Promise<User> {
-  await deps.rateLimiter.consume(registrationLimit(input.ip));
+  await deps.rateLimiter.consume(registrationLimit(deps, input.ip));
   if (await deps.repos.users.findByEmail(input.email)) throw conflict('an account with this email already exists', 'email_taken');
   const passwordHash = await deps.passwords.hash(input.password);
   const now = deps.clock();

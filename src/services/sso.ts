@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Deps } from '../deps';
 import { HttpError, badRequest, forbidden, notFound } from '../http/errors';
+import { assertIssuerAllowed, assertIssuerResolvesPublic } from './ssoIssuerPolicy';
 import type { SsoConfigRow } from '../store/repositories/sso';
 import { ssoRepository } from '../store/repositories/sso';
 import { joinTransaction, tenantRepository } from '../store/repositories/tenants';
@@ -50,13 +51,6 @@ export function toView(row: SsoConfigRow) {
   } as const;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** http:// upstreams only on loopback hosts or when KEYHAVEN_SSO_ALLOW_INSECURE=1 (development). */
-function isInsecureAllowed(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && (LOOPBACK.has(url.hostname) || process.env.KEYHAVEN_SSO_ALLOW_INSECURE === '1'));
-}
-
 export async function getSsoConfig(deps: Deps, admin: TenantAdmin) {
   const row = await ssoRepository(deps.db).findConfig(admin.tenantId);
   return { config: row ? toView(row) : null };
@@ -64,9 +58,7 @@ export async function getSsoConfig(deps: Deps, admin: TenantAdmin) {
 
 export async function configureSso(deps: Deps, admin: TenantAdmin, input: SsoConfigInput) {
   const repo = ssoRepository(deps.db);
-  if (input.oidcIssuer && !isInsecureAllowed(new URL(input.oidcIssuer))) {
-    throw badRequest('oidcIssuer must use https (http is allowed only for loopback hosts)', 'oidcIssuer');
-  }
+  if (input.oidcIssuer) assertIssuerAllowed(deps.config, new URL(input.oidcIssuer));
   const existing = await repo.findConfig(admin.tenantId);
   const now = deps.clock();
   const keepSecret = input.provider === 'oidc' && input.oidcClientSecret === undefined ? (existing?.oidc_client_secret_sealed ?? null) : null;
@@ -108,13 +100,13 @@ export function checkRedirectUri(deps: Deps, redirectUri: string): string {
 
 const callbackUrl = (deps: Deps) => `${deps.config.issuer}/api/v1/sso/callback`;
 
-/** Discovers the upstream issuer (openid-client v6); http issuers only as isInsecureAllowed permits. */
+/** Discovers the upstream issuer (openid-client v6), only where the issuer policy allows. */
 async function upstreamConfiguration(deps: Deps, row: SsoConfigRow): Promise<oidc.Configuration> {
   if (row.provider !== 'oidc' || !row.enabled || !row.oidc_issuer || !row.oidc_client_id) {
     throw badRequest('OIDC SSO is not configured and enabled for this tenant', 'config');
   }
   const issuer = new URL(row.oidc_issuer);
-  if (!isInsecureAllowed(issuer)) throw badRequest('oidcIssuer must use https', 'oidcIssuer');
+  await assertIssuerResolvesPublic(deps.config, issuer);
   const secret = row.oidc_client_secret_sealed ? deps.secretBox.open(row.oidc_client_secret_sealed, secretContext(row.organization_id)) : undefined;
   try {
     return await oidc.discovery(issuer, row.oidc_client_id, undefined, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
