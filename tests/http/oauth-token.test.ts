@@ -275,6 +275,10 @@ describe('refresh tokens', () => {
     await s.deps.db.updateTable('users').set({ suspended: 1 }).where('id', '=', u.id).execute();
     const r = await form('/oauth/token', { grant_type: 'refresh_token', client_id: client.clientId, refresh_token: t.refresh_token! });
     expect(r.json.error).toBe('invalid_grant');
+    // Its access token is refused by every bearer-protected operation, not only user info.
+    expect((await userinfo(t.access_token)).status).toBe(401);
+    const keys = await fetch(`${s.baseUrl}/api/v1/api-keys`, { headers: { authorization: `Bearer ${t.access_token}` } });
+    expect(keys.status).toBe(401);
   });
 });
 
@@ -327,6 +331,10 @@ describe('introspection and revocation', () => {
     expect((await userinfo(t.access_token)).status).toBe(401);
     const r = await form('/oauth/token', { grant_type: 'refresh_token', client_id: client.clientId, refresh_token: t.refresh_token! });
     expect(r.json.error).toBe('invalid_grant');
+    // Its access token is refused by every bearer-protected operation, not only user info.
+    expect((await userinfo(t.access_token)).status).toBe(401);
+    const keys = await fetch(`${s.baseUrl}/api/v1/api-keys`, { headers: { authorization: `Bearer ${t.access_token}` } });
+    expect(keys.status).toBe(401);
   });
 });
 

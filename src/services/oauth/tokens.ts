@@ -160,6 +160,10 @@ export async function verifyAccessToken(deps: Deps, token: string, audience = us
   }
   const aud = JSON.parse(row.audience) as string[];
   if (row.kind !== 'access' || row.revoked_at !== null || row.expires_at <= now || !aud.includes(audience)) return undefined;
+  if (row.user_id !== null) {
+    const user = await deps.repos.users.findById(row.user_id);
+    if (!user || user.suspended) return undefined;
+  }
   return { row, clientId: row.client_id, userId: row.user_id, scopes: row.scope.split(' ').filter(Boolean), audience: aud };
 }
 
