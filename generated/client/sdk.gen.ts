@@ -804,6 +804,7 @@ export const authorizeOAuth = <ThrowOnError extends boolean = false>(options?: O
  * The `verification_uri` of the device flow. Without `user_code` it asks for the code; with one (the
  * `verification_uri_complete` link) it shows the requesting client and scopes with Approve and Deny.
  * A browser that is not signed in is sent to the sign-in page first, and comes back here.
+ * With `result` it is the outcome page the form's answer redirects to (it names the client of `client_id`).
  *
  */
 export const getDevicePage = <ThrowOnError extends boolean = false>(options?: Options<GetDevicePageData, ThrowOnError>) => (options?.client ?? client).get<GetDevicePageResponses, GetDevicePageErrors, ThrowOnError>({

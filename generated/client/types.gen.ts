@@ -2979,6 +2979,14 @@ export type GetDevicePageData = {
     path?: never;
     query?: {
         user_code?: string;
+        /**
+         * Set by the form's redirect after an answer.
+         */
+        result?: 'approved' | 'denied';
+        /**
+         * The client named on the outcome page.
+         */
+        client_id?: string;
     };
     url: '/oauth/device';
 };
@@ -3006,7 +3014,7 @@ export type GetDevicePageError = GetDevicePageErrors[keyof GetDevicePageErrors];
 
 export type GetDevicePageResponses = {
     /**
-     * The page.
+     * The page (code entry, confirmation, or the outcome).
      */
     200: HtmlPage;
 };
@@ -3049,15 +3057,19 @@ export type PostDevicePageErrors = {
      * An unexpected error; the body never carries internals.
      */
     500: OAuthError;
+    /**
+     * Any other status is an error body.
+     */
+    default: OAuthError;
 };
 
 export type PostDevicePageError = PostDevicePageErrors[keyof PostDevicePageErrors];
 
 export type PostDevicePageResponses = {
     /**
-     * The outcome page (approved or denied).
+     * Any other status is an error body.
      */
-    200: HtmlPage;
+    default: OAuthError;
 };
 
 export type PostDevicePageResponse = PostDevicePageResponses[keyof PostDevicePageResponses];

@@ -8,6 +8,9 @@ import { oauthHandlers } from './oauth';
 import { oidcHandlers } from './oidc';
 import { oauthAuthorizeHandlers } from './oauthAuthorize';
 import { pageHandlers } from './pages';
+import { consentPageHandlers } from './consentPages';
+import { devicePageHandlers } from './devicePages';
+import { logoutPageHandlers } from './logoutPages';
 import { mfaHandlers } from './mfa';
 import { ssoHandlers } from './sso';
 import { sessionHandlers } from './session';
@@ -24,6 +27,9 @@ export const handlers: Handlers = {
   ...oidcHandlers,
   ...oauthAuthorizeHandlers,
   ...pageHandlers,
+  ...consentPageHandlers,
+  ...devicePageHandlers,
+  ...logoutPageHandlers,
   ...mfaHandlers,
   ...ssoHandlers,
   ...sessionHandlers,

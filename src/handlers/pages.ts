@@ -2,67 +2,23 @@ import type { Deps } from '../deps';
 import type { CookieSpec, Handlers } from '../http/handler';
 import { HttpError } from '../http/errors';
 import type { Principal } from '../http/principal';
-import { SESSION_COOKIE } from '../http/security';
 import { authenticatePassword, completeLogin, completeRegistration, registerWithPassword } from '../services/accounts';
 import { completeChallenge } from '../services/mfa';
 import { createSession, revokeSession } from '../services/sessions';
-import {
-  browserSessionOf,
-  extraOf,
-  finishWithError,
-  loadPending,
-  proceed,
-  type AuthorizeOutcome,
-  type BrowserSession,
-} from '../services/oauth/authorize';
-import { describeScopes, rememberConsent } from '../services/oauth/consent';
-import { decideDevice, findPendingDevice } from '../services/oauth/device';
-import { performLogout, planLogout, type LogoutQuery } from '../services/oauth/logout';
-import { consentPage } from '../pages/consent';
-import { checkCsrf, issueCsrf, type Csrf, type FormName } from '../pages/csrf';
-import { deviceConfirmPage, deviceDonePage, deviceEntryPage } from '../pages/device';
+import { browserSessionOf, extraOf, loadPending, proceed, type BrowserSession } from '../services/oauth/authorize';
+import { issueCsrf } from '../pages/csrf';
 import { errorPage } from '../pages/error';
-import { PAGE_HEADERS, type Banner } from '../pages/layout';
+import type { Banner } from '../pages/layout';
 import { loginPage, mfaPage, type Continuation } from '../pages/login';
-import { logoutConfirmPage, signedOutPage } from '../pages/logout';
 import { registerPage } from '../pages/register';
+import { csrfOk, emailOf, error, outcomeResult, page, redirect, retryAfter, sessionCookie, type FormCtx } from './pageResults';
 
-// ---- response helpers (an HTML result is typed per status by the generated types; one cast here) ----
-
-function page(status: number, html: string, opts: { csrf?: Csrf; cookies?: CookieSpec[]; headers?: Record<string, string> } = {}): never {
-  const cookies = [...(opts.csrf?.cookie ? [opts.csrf.cookie] : []), ...(opts.cookies ?? [])];
-  return { status, html, headers: { ...PAGE_HEADERS, ...opts.headers }, ...(cookies.length ? { cookies } : {}) } as never;
-}
-
-function redirect(status: 302 | 303, location: string, cookies?: CookieSpec[]): never {
-  return { status, redirect: location, headers: PAGE_HEADERS, ...(cookies?.length ? { cookies } : {}) } as never;
-}
-
-function outcomeResult(outcome: AuthorizeOutcome, status: 302 | 303, cookies?: CookieSpec[]): never {
-  return outcome.kind === 'redirect' ? redirect(status, outcome.location, cookies) : page(400, errorPage(outcome.title, outcome.message), { cookies });
-}
-
-const sessionCookie = (deps: Deps, token: string): CookieSpec => ({ name: SESSION_COOKIE, value: token, maxAge: deps.config.browserSessionAbsoluteSeconds });
-const clearedSessionCookie: CookieSpec = { name: SESSION_COOKIE, value: '', maxAge: 0 };
-const error = (text: string): Banner => ({ kind: 'error', text });
-const retryAfter = (err: HttpError) => err.extra.headers ?? {};
+// Sign-in (with MFA) and account creation. Consent, device and logout pages: consentPages.ts,
+// devicePages.ts, logoutPages.ts; shared results: pageResults.ts.
 
 /** Only local device-verification pages are valid return targets (no open redirect). */
 function safeReturnTo(value: string | undefined): string | undefined {
   return value && /^\/oauth\/device(\?[^\\]*)?$/.test(value) && value.length <= 2000 ? value : undefined;
-}
-
-interface FormCtx {
-  deps: Deps;
-  cookies: Record<string, string | undefined>;
-  headers: Record<string, string | undefined>;
-}
-
-const csrfOk = (ctx: FormCtx, form: FormName, token: string | undefined) =>
-  checkCsrf({ cookies: ctx.cookies, headers: ctx.headers, token }, form, ctx.deps.config.issuer);
-
-async function emailOf(deps: Deps, userId: number): Promise<string> {
-  return (await deps.repos.users.findById(userId))?.email ?? '';
 }
 
 /** After a sign-in or registration: the pending authorization request, the device page, or the sign-in page. */
@@ -202,7 +158,15 @@ export const pageHandlers = {
     const again = async (status: number, text: string, headers?: Record<string, string>) => {
       const csrf = issueCsrf(ctx.cookies, 'register');
       const pending = await loadPending(deps, c.req);
-      const html = registerPage({ csrf: csrf.token, ...c, email: body.email, fullName: body.full_name, clientName: pending?.client.name, banner: error(text) });
+      const html = registerPage({
+        csrf: csrf.token,
+        ...c,
+        email: body.email,
+        fullName: body.full_name,
+        clientName: pending?.client.name,
+        banner: error(text),
+        lang: pending ? extraOf(pending).lang : undefined,
+      });
       return page(status, html, { csrf, headers });
     };
     if (!csrfOk(ctx, 'register', body.csrf_token)) return again(403, 'This form expired. Please try again.');
@@ -223,120 +187,5 @@ export const pageHandlers = {
     const signedIn = await completeRegistration(deps, user, 'browser', { ip, userAgent });
     const { session, cookie } = await startBrowserSession(deps, principal, signedIn, ['pwd']);
     return continueSignedIn(deps, session, c, [cookie]);
-  },
-
-  // ---- consent ----
-
-  getConsentPage: async (ctx) => {
-    const { deps } = ctx;
-    const pending = await loadPending(deps, ctx.query.req);
-    if (!pending) return page(400, errorPage('Request expired', 'This request from the application has expired or was already answered.'));
-    const session = await browserSessionOf(deps, ctx.principal);
-    if (!session) return redirect(302, `/login?req=${encodeURIComponent(pending.handle)}`);
-    const csrf = issueCsrf(ctx.cookies, 'consent');
-    const html = consentPage({
-      csrf: csrf.token,
-      req: pending.handle,
-      clientName: pending.client.name,
-      userEmail: await emailOf(deps, session.userId),
-      scopes: describeScopes(pending.row.scope.split(' ').filter(Boolean)),
-      lang: extraOf(pending).lang,
-    });
-    return page(200, html, { csrf });
-  },
-
-  postConsentPage: async (ctx) => {
-    const { deps, body } = ctx;
-    if (!csrfOk(ctx, 'consent', body.csrf_token)) return page(403, errorPage('Form expired', 'This form expired. Go back, reload the page and try again.'));
-    const pending = await loadPending(deps, body.req);
-    if (!pending) return page(400, errorPage('Request expired', 'This request from the application has expired or was already answered.'));
-    const session = await browserSessionOf(deps, ctx.principal);
-    if (!session) return redirect(303, `/login?req=${encodeURIComponent(pending.handle)}`);
-    if (body.decision !== 'approve') {
-      return outcomeResult(await finishWithError(deps, pending, 'access_denied', 'the user denied the request'), 303);
-    }
-    await rememberConsent(deps, pending.client, session.userId, pending.row.scope.split(' ').filter(Boolean));
-    return outcomeResult(await proceed(deps, pending, session, true), 303);
-  },
-
-  // ---- device verification (RFC 8628 §3.3) ----
-
-  getDevicePage: async (ctx) => {
-    const { deps, query, ip } = ctx;
-    const session = await browserSessionOf(deps, ctx.principal);
-    const here = `/oauth/device${query.user_code ? `?user_code=${encodeURIComponent(query.user_code)}` : ''}`;
-    if (!session) return redirect(302, `/login?return_to=${encodeURIComponent(here)}`);
-    const csrf = issueCsrf(ctx.cookies, 'device');
-    if (!query.user_code) return page(200, deviceEntryPage({ csrf: csrf.token }), { csrf });
-    let device;
-    try {
-      device = await findPendingDevice(deps, query.user_code, session.userId, ip);
-    } catch (err) {
-      if (!(err instanceof HttpError) || err.status !== 429) throw err;
-      return page(429, deviceEntryPage({ csrf: csrf.token, banner: error('Too many codes tried. Wait a few minutes and try again.') }), { csrf, headers: retryAfter(err) });
-    }
-    if (!device) {
-      return page(400, deviceEntryPage({ csrf: csrf.token, userCode: query.user_code, banner: error('That code is not valid, has expired or was already used.') }), { csrf });
-    }
-    const html = deviceConfirmPage({
-      csrf: csrf.token,
-      userCode: device.userCode,
-      clientName: device.client.name,
-      userEmail: await emailOf(deps, session.userId),
-      scopes: describeScopes(device.row.scope.split(' ').filter(Boolean)),
-    });
-    return page(200, html, { csrf });
-  },
-
-  postDevicePage: async (ctx) => {
-    const { deps, body, ip } = ctx;
-    const session = await browserSessionOf(deps, ctx.principal);
-    if (!session) return redirect(303, `/login?return_to=${encodeURIComponent('/oauth/device')}`);
-    const csrf = issueCsrf(ctx.cookies, 'device');
-    const entry = (status: number, text: string, headers?: Record<string, string>) =>
-      page(status, deviceEntryPage({ csrf: csrf.token, userCode: body.user_code, banner: error(text) }), { csrf, headers });
-    if (!csrfOk(ctx, 'device', body.csrf_token)) return entry(403, 'This form expired. Please try again.');
-    if (!body.user_code) return entry(400, 'Enter the code shown on your device.');
-    if (body.action !== 'approve' && body.action !== 'deny') return redirect(303, `/oauth/device?user_code=${encodeURIComponent(body.user_code.trim())}`);
-    let device;
-    try {
-      device = await findPendingDevice(deps, body.user_code, session.userId, ip);
-    } catch (err) {
-      if (!(err instanceof HttpError) || err.status !== 429) throw err;
-      return entry(429, 'Too many codes tried. Wait a few minutes and try again.', retryAfter(err));
-    }
-    const approve = body.action === 'approve';
-    if (!device || !(await decideDevice(deps, device, { approve, userId: session.userId, authTime: session.authTime, amr: session.amr }))) {
-      return entry(400, 'That code is not valid, has expired or was already used.');
-    }
-    return page(200, deviceDonePage(approve, device.client.name));
-  },
-
-  // ---- logout ----
-
-  logout: async (ctx) => {
-    const { deps, query } = ctx;
-    const session = await browserSessionOf(deps, ctx.principal);
-    const plan = await planLogout(deps, query, session);
-    if (plan.kind === 'invalid') return page(400, errorPage('Cannot sign out here', plan.message));
-    if (plan.kind === 'now') {
-      await performLogout(deps, session, plan.clientId);
-      const cookies = session ? [clearedSessionCookie] : [];
-      return plan.target ? redirect(302, plan.target, cookies) : page(200, signedOutPage(), { cookies });
-    }
-    const csrf = issueCsrf(ctx.cookies, 'logout');
-    const fields: LogoutQuery = { redirect: query.redirect, client_id: query.client_id, id_token_hint: query.id_token_hint, post_logout_redirect_uri: query.post_logout_redirect_uri, state: query.state };
-    const html = logoutConfirmPage({ csrf: csrf.token, userEmail: session ? await emailOf(deps, session.userId) : undefined, clientName: plan.clientName, fields: { ...fields } });
-    return page(200, html, { csrf });
-  },
-
-  confirmLogout: async (ctx) => {
-    const { deps, body } = ctx;
-    if (!csrfOk(ctx, 'logout', body.csrf_token)) return page(403, errorPage('Form expired', 'This form expired. Go back, reload the page and try again.'));
-    const session = await browserSessionOf(deps, ctx.principal);
-    const plan = await planLogout(deps, body, session);
-    if (plan.kind === 'invalid') return page(400, errorPage('Cannot sign out here', plan.message));
-    await performLogout(deps, session, plan.clientId);
-    return redirect(303, plan.target ?? '/login?signed_out=true', session ? [clearedSessionCookie] : []);
   },
 } satisfies Partial<Handlers>;

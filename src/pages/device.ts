@@ -43,8 +43,10 @@ ${hidden({ csrf_token: p.csrf, user_code: p.userCode })}
   );
 }
 
-export function deviceDonePage(approved: boolean, clientName: string): string {
+/** The outcome page the form's answer redirects to; `clientName` is looked up by the server, never taken from the URL. */
+export function deviceDonePage(approved: boolean, clientName: string | undefined): string {
+  const who = esc(clientName ?? 'The device');
   return approved
-    ? layout('Device connected', `<h1>Device connected</h1><p class="banner success" role="status">${esc(clientName)} is now signed in. You can return to your device.</p>`)
-    : layout('Request denied', `<h1>Request denied</h1><p class="banner info" role="status">${esc(clientName)} was not given access. You can close this page.</p>`);
+    ? layout('Device connected', `<h1>Device connected</h1><p class="banner success" role="status">${who} is now signed in. You can return to your device.</p>`)
+    : layout('Request denied', `<h1>Request denied</h1><p class="banner info" role="status">${who} was not given access. You can close this page.</p>`);
 }

@@ -38,7 +38,7 @@ async function answer(userCode: string, action: 'approve' | 'deny', opts: { orig
     headers,
     body: new URLSearchParams({ csrf_token: opts.token ?? csrf, user_code: userCode, action }),
   });
-  return { page: pageRes.status, pageHtml: html, status: r.status, html: await r.text() };
+  return { page: pageRes.status, pageHtml: html, status: r.status, html: await r.text(), location: r.headers.get('location') };
 }
 
 const later = (ms: number) => (offset += ms);
@@ -98,8 +98,10 @@ describe('polling and approval', () => {
     expect(a.page).toBe(200);
     expect(a.pageHtml).toContain('Kendr CLI');
     expect(a.pageHtml).toContain(String(d.user_code));
-    expect(a.status).toBe(200);
-    expect(a.html).toContain('Device connected');
+    // Post/redirect/get to the outcome page, which names the client.
+    expect(a.status).toBe(303);
+    expect(a.location).toBe('/oauth/device?result=approved&client_id=kendr-cli');
+    expect(await (await fetch(s.baseUrl + a.location)).text()).toContain('Kendr CLI is now signed in');
 
     later(16_000);
     const t = await poll(code);
@@ -117,7 +119,8 @@ describe('polling and approval', () => {
   it('a denied request answers access_denied', async () => {
     const d = (await startDevice()).body;
     const a = await answer(String(d.user_code), 'deny');
-    expect(a.html).toContain('Request denied');
+    expect(a.location).toBe('/oauth/device?result=denied&client_id=kendr-cli');
+    expect(await (await fetch(s.baseUrl + a.location)).text()).toContain('Request denied');
     expect((await poll(String(d.device_code))).body.error).toBe('access_denied');
   });
 

@@ -161,7 +161,8 @@ export const pageUrl = (deps: Deps, page: 'login' | 'register' | 'consent', hand
 export async function proceed(deps: Deps, p: PendingAuthorization, session: BrowserSession | null, consented = false): Promise<AuthorizeOutcome> {
   const prompts = promptsOf(p);
   const fresh = session !== null && session.authTime >= p.row.created_at;
-  const tooOld = session !== null && p.row.max_age !== null && deps.clock() - session.authTime > p.row.max_age * 1000;
+  // A sign-in made for this very request satisfies max_age (else max_age=0 would ask forever).
+  const tooOld = session !== null && !fresh && p.row.max_age !== null && deps.clock() - session.authTime > p.row.max_age * 1000;
   const wantsCreate = prompts.includes('create') || extraOf(p).start_page === 'registration';
   if (!session || tooOld || (!fresh && (prompts.includes('login') || prompts.includes('create')))) {
     if (prompts.includes('none')) return finishWithError(deps, p, 'login_required', 'the user is not signed in');
