@@ -80,7 +80,7 @@ describe('a new user, end to end', () => {
     expect(created.status).toBe(201);
     const key: string = created.body.key;
     expect(key).toMatch(/^krn_/);
-    for (const headers of [{ authorization: `Bearer ${key}` }, { 'x-api-key': key }]) {
+    for (const headers of [{ authorization: `Bearer ${key}` }, { 'x-api-key': key }] as Record<string, string>[]) {
       const list = await call('GET', '/api/v1/api-keys', undefined, headers);
       expect(list.status).toBe(200);
       expect(JSON.stringify(list.body)).not.toContain(key);
