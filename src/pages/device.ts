@@ -1,4 +1,4 @@
-import { scopeList, type ScopeLine } from './consent';
+import { approvalForm, type ScopeLine } from './consent';
 import { banner, esc, hidden, layout, type Banner } from './layout';
 
 export function deviceEntryPage(p: { csrf: string; userCode?: string; banner?: Banner }): string {
@@ -30,16 +30,7 @@ export function deviceConfirmPage(p: DeviceConfirmInput): string {
     `<h1>Connect ${esc(p.clientName)}?</h1>
 <p>Check that this code matches the one on your device:</p>
 <p class="code" id="user-code">${esc(p.userCode)}</p>
-<p class="muted">Signed in as ${esc(p.userEmail)}</p>
-<p>${esc(p.clientName)} will be able to:</p>
-${scopeList(p.scopes)}
-<form method="post" action="/oauth/device">
-${hidden({ csrf_token: p.csrf, user_code: p.userCode })}
-<div class="actions">
-<button type="submit" name="action" value="approve">Approve</button>
-<button type="submit" name="action" value="deny" class="secondary">Deny</button>
-</div>
-</form>`,
+${approvalForm({ ...p, action: '/oauth/device', field: 'action', fields: { csrf_token: p.csrf, user_code: p.userCode } })}`,
   );
 }
 
