@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 SCHEMATHESIS_VERSION := 4.32.5
 PORT ?= 3000
+# vitest's JSON and schemathesis' JUnit reports, summed into the closing line of `make test`.
+RESULTS := .tmp/results
 
 .PHONY: help deps gen check-gen lint typecheck build run test unit contract bench clean
 
@@ -53,12 +55,15 @@ run: build
 	node bin/keyhaven.mjs serve --port $(PORT)
 
 unit: deps
-	npx vitest run
+	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	npx vitest run --reporter=default --reporter=json --outputFile.json=$(RESULTS)/vitest.json
 
 contract: build .venv/.stamp
-	bash tests/contract/run.sh
+	rm -rf $(RESULTS)/contract
+	KEYHAVEN_CONTRACT_REPORT_DIR="$(abspath $(RESULTS))/contract" bash tests/contract/run.sh
 
 test: deps check-gen lint typecheck unit contract
+	@node scripts/test-summary.mjs $(RESULTS)
 
 bench: build
 	node bench/run.mjs
