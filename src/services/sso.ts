@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Deps } from '../deps';
 import { HttpError, badRequest, forbidden, notFound } from '../http/errors';
-import { assertIssuerAllowed, assertIssuerResolvesPublic } from './ssoIssuerPolicy';
+import { assertDiscoveredEndpointsPublic, assertIssuerAllowed, assertIssuerResolvesPublic } from './ssoIssuerPolicy';
 import type { SsoConfigRow } from '../store/repositories/sso';
 import { ssoRepository } from '../store/repositories/sso';
 import { joinTransaction, tenantRepository } from '../store/repositories/tenants';
@@ -108,8 +108,9 @@ async function upstreamConfiguration(deps: Deps, row: SsoConfigRow): Promise<oid
   const issuer = new URL(row.oidc_issuer);
   await assertIssuerResolvesPublic(deps.config, issuer);
   const secret = row.oidc_client_secret_sealed ? deps.secretBox.open(row.oidc_client_secret_sealed, secretContext(row.organization_id)) : undefined;
+  let config: oidc.Configuration;
   try {
-    return await oidc.discovery(issuer, row.oidc_client_id, undefined, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
+    config = await oidc.discovery(issuer, row.oidc_client_id, undefined, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
       // ID-token signatures are always checked against the issuer's JWKS: openid-client skips that by
       // default, trusting TLS, and a loopback http issuer has none.
       execute: [oidc.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
@@ -119,6 +120,8 @@ async function upstreamConfiguration(deps: Deps, row: SsoConfigRow): Promise<oid
     deps.log.warn({ err, issuer: row.oidc_issuer }, 'SSO issuer discovery failed');
     throw new HttpError(502, 'upstream_error', 'SSO issuer discovery failed');
   }
+  await assertDiscoveredEndpointsPublic(deps.config, config.serverMetadata());
+  return config;
 }
 
 /** Builds the upstream authorization URL (code flow, PKCE S256, nonce) and stores the single-use state. */

@@ -27,23 +27,38 @@ const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 const isLoopbackName = (host: string) => host === 'localhost' || host.endsWith('.localhost');
 
 /** The static part, checked when the issuer is configured: scheme and literal addresses. */
-export function assertIssuerAllowed(config: Config, url: URL): void {
+export function assertIssuerAllowed(config: Config, url: URL, label = 'oidcIssuer'): void {
   const host = hostOf(url);
   const privateHost = isLoopbackName(host) || (isIP(host) !== 0 && isPrivateAddress(host));
-  if (privateHost && !config.ssoAllowPrivateIssuers) throw refused('oidcIssuer must be a public host');
+  if (privateHost && !config.ssoAllowPrivateIssuers) throw refused(`${label} must be a public host`);
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && (config.ssoAllowInsecure || (privateHost && config.ssoAllowPrivateIssuers))) return;
-  throw refused('oidcIssuer must use https (http is allowed only for loopback development hosts)');
+  throw refused(`${label} must use https (http is allowed only for loopback development hosts)`);
 }
 
 /** The dynamic part, checked before every discovery: the name must not resolve to a private address. */
 export type Resolve = (host: string) => Promise<string[]>;
 const resolveAll: Resolve = async (host) => (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
 
-export async function assertIssuerResolvesPublic(config: Config, url: URL, resolve: Resolve = resolveAll): Promise<void> {
-  assertIssuerAllowed(config, url);
+export async function assertIssuerResolvesPublic(config: Config, url: URL, resolve: Resolve = resolveAll, label = 'oidcIssuer'): Promise<void> {
+  assertIssuerAllowed(config, url, label);
   if (config.ssoAllowPrivateIssuers) return;
   const host = hostOf(url);
   const addresses = isIP(host) ? [host] : await resolve(host);
-  if (addresses.some(isPrivateAddress)) throw refused('oidcIssuer must be a public host');
+  if (addresses.some(isPrivateAddress)) throw refused(`${label} must be a public host`);
+}
+
+/**
+ * The endpoints the server itself calls, as the discovery document names them: a public issuer
+ * could otherwise point `token_endpoint` or `jwks_uri` into this server's network.
+ */
+export async function assertDiscoveredEndpointsPublic(
+  config: Config,
+  metadata: { token_endpoint?: string; jwks_uri?: string },
+  resolve: Resolve = resolveAll,
+): Promise<void> {
+  for (const name of ['token_endpoint', 'jwks_uri'] as const) {
+    const endpoint = metadata[name];
+    if (endpoint) await assertIssuerResolvesPublic(config, new URL(endpoint), resolve, `the issuer's ${name}`);
+  }
 }

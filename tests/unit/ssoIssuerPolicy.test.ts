@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { assertIssuerAllowed, assertIssuerResolvesPublic, isPrivateAddress } from '../../src/services/ssoIssuerPolicy';
+import { assertDiscoveredEndpointsPublic, assertIssuerAllowed, assertIssuerResolvesPublic, isPrivateAddress } from '../../src/services/ssoIssuerPolicy';
 
 const production = loadConfig({ issuer: 'https://id.example.com' }, {});
 const development = loadConfig({ port: 3000, host: '127.0.0.1' }, {});
@@ -45,5 +45,15 @@ describe('SSO issuer policy (SSRF guard)', () => {
     const url = new URL('https://idp.example.com');
     await expect(assertIssuerResolvesPublic(production, url, async () => ['93.184.216.34', '10.0.0.7'])).rejects.toMatchObject({ status: 400 });
     await expect(assertIssuerResolvesPublic(production, url, async () => ['93.184.216.34'])).resolves.toBeUndefined();
+  });
+
+  it('refuses a discovery document whose token_endpoint or jwks_uri points into the private network', async () => {
+    const publicOnly = async (host: string) => (host === 'idp.example.com' ? ['93.184.216.34'] : ['10.0.0.7']);
+    const good = { token_endpoint: 'https://idp.example.com/token', jwks_uri: 'https://idp.example.com/jwks' };
+    await expect(assertDiscoveredEndpointsPublic(production, good, publicOnly)).resolves.toBeUndefined();
+    await expect(assertDiscoveredEndpointsPublic(production, { ...good, token_endpoint: 'http://169.254.169.254/latest' }, publicOnly))
+      .rejects.toMatchObject({ status: 400, message: "the issuer's token_endpoint must be a public host" });
+    await expect(assertDiscoveredEndpointsPublic(production, { ...good, jwks_uri: 'https://internal.example.com/jwks' }, publicOnly))
+      .rejects.toMatchObject({ status: 400, message: "the issuer's jwks_uri must be a public host" });
   });
 });
