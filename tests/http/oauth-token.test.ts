@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { postOAuthToken } from '../../generated/client';
 import { startServer, type TestServer } from '../helpers/server';
 import { initManagementClient } from '../../src/services/oauth/clients';
-import { issueTokens, revokeTokensForGrantRef, revokeUserTokens } from '../../src/services/oauth/tokens';
+import { issueTokens, revokeTokensForGrantRef, revokeUserTokens, verifyIdTokenHint } from '../../src/services/oauth/tokens';
 import { REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS } from '../../src/services/oauth/lifetimes';
 import type { OAuthClient } from '../../src/services/oauth/types';
 import { hashToken } from '../../src/services/crypto';
@@ -208,6 +208,22 @@ describe('refresh tokens', () => {
     expect(r2.json.error).toBe('invalid_grant');
     expect((await userinfo(r1.json.access_token)).status).toBe(401);
     expect((await userinfo(first.access_token)).status).toBe(401);
+  });
+
+  it('takes an ID token we signed as id_token_hint, even expired, but never an access token or a forged one', async () => {
+    const jwtClient = await makeClient('native-jwt-hint', 'jwt');
+    const t = await userTokens(jwtClient, userId, 'openid profile');
+    const hint = await verifyIdTokenHint(s.deps, t.id_token!);
+    expect(hint).toMatchObject({ sub: decodeJwt(t.id_token!).sub, aud: [jwtClient.clientId] });
+    expect(await verifyIdTokenHint(s.deps, t.access_token)).toBeUndefined();
+    const [h, p] = t.id_token!.split('.');
+    expect(await verifyIdTokenHint(s.deps, `${h}.${p}.${'A'.repeat(342)}`)).toBeUndefined();
+    now += 30 * 24 * 3600 * 1000;
+    try {
+      expect(await verifyIdTokenHint(s.deps, t.id_token!)).toMatchObject({ aud: [jwtClient.clientId] });
+    } finally {
+      now -= 30 * 24 * 3600 * 1000;
+    }
   });
 
   it('is bound to its client', async () => {

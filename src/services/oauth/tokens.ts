@@ -187,11 +187,14 @@ async function verifyJwt(deps: Deps, token: string, audience: string, now: numbe
   }
 }
 
-/** Verifies an ID token we issued (signature, issuer); expiry is ignored, as for id_token_hint. */
+/**
+ * Verifies an ID token we issued (signature, issuer, `typ: JWT`, so an access token is no hint);
+ * expiry is ignored, as for id_token_hint.
+ */
 export async function verifyIdTokenHint(deps: Deps, idToken: string): Promise<{ sub: string; aud: string[] } | undefined> {
   try {
     const header = decodeProtectedHeader(idToken);
-    if (header.alg !== 'RS256' || typeof header.kid !== 'string') return undefined;
+    if (header.alg !== 'RS256' || header.typ !== 'JWT' || typeof header.kid !== 'string') return undefined;
     const key = await verificationKey(deps, header.kid);
     if (!key) return undefined;
     const { payload } = await jwtVerify(idToken, key.key, { algorithms: ['RS256'], issuer: deps.config.issuer, clockTolerance: Number.MAX_SAFE_INTEGER / 1000 });
