@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Deps } from '../deps';
 import { HttpError, badRequest, forbidden, notFound } from '../http/errors';
+import { publicOnlyFetch } from './ssoFetch';
 import { assertDiscoveredEndpointsPublic, assertIssuerAllowed, assertIssuerResolvesPublic } from './ssoIssuerPolicy';
 import type { SsoConfigRow } from '../store/repositories/sso';
 import { ssoRepository } from '../store/repositories/sso';
@@ -115,6 +116,7 @@ async function upstreamConfiguration(deps: Deps, row: SsoConfigRow): Promise<oid
       // default, trusting TLS, and a loopback http issuer has none.
       execute: [oidc.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
       timeout: 10,
+      ...(deps.config.ssoAllowPrivateIssuers ? {} : { [oidc.customFetch]: publicOnlyFetch }),
     });
   } catch (err) {
     deps.log.warn({ err, issuer: row.oidc_issuer }, 'SSO issuer discovery failed');
