@@ -1,5 +1,6 @@
 import express from 'express';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './log';
 import type { Config } from './config';
 import { openStore, type Store } from './store/db';
 import { createDeps, type Deps } from './deps';
@@ -16,7 +17,7 @@ export interface App {
 }
 
 export async function createApp(config: Config, opts: { log?: Logger; store?: Store; clock?: () => number } = {}): Promise<App> {
-  const log = opts.log ?? pino({ level: process.env.KEYHAVEN_LOG_LEVEL ?? 'info' });
+  const log = opts.log ?? createLogger(config.logLevel);
   const store = opts.store ?? openStore(config.dataDir);
   const deps = createDeps(config, store, log, opts.clock);
   await onStart(deps);

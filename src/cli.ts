@@ -70,7 +70,7 @@ const commands: Record<string, Command> = {
       dataDir: values.data,
       issuer: values.issuer,
     });
-    const log = createLogger();
+    const log = createLogger(config.logLevel);
     const { app, close } = await createApp(config, { log });
     const server = createHttpServer(app).listen(config.port, config.host, () => {
       const addr = server.address();

@@ -36,6 +36,11 @@ export interface Config {
   ssoAllowPrivateIssuers: boolean;
   /** Plain-http SSO upstreams on any host (development only). */
   ssoAllowInsecure: boolean;
+  /** Origins besides the issuer's that may send cookie-authenticated writes (CSRF guard). */
+  allowedOrigins: string[];
+  /** Authorization-code lifetime: 10 minutes at most (RFC 6749 §4.1.2). */
+  authCodeTtlSeconds: number;
+  logLevel: string;
 }
 
 export interface ConfigInput {
@@ -47,6 +52,7 @@ export interface ConfigInput {
 
 const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
 const flag = (v: string | undefined) => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : undefined);
+const MAX_AUTH_CODE_TTL_SECONDS = 600;
 const isLoopbackUrl = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -82,5 +88,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     registerAttemptsPerIp: int(env.KEYHAVEN_REGISTER_ATTEMPTS_IP, 20),
     ssoAllowPrivateIssuers: flag(env.KEYHAVEN_SSO_ALLOW_PRIVATE_ISSUERS) ?? isLoopbackUrl(issuer),
     ssoAllowInsecure: flag(env.KEYHAVEN_SSO_ALLOW_INSECURE) ?? false,
+    allowedOrigins: (env.KEYHAVEN_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    authCodeTtlSeconds: Math.min(int(env.KEYHAVEN_AUTH_CODE_TTL, MAX_AUTH_CODE_TTL_SECONDS) || MAX_AUTH_CODE_TTL_SECONDS, MAX_AUTH_CODE_TTL_SECONDS),
+    logLevel: env.KEYHAVEN_LOG_LEVEL ?? 'info',
   };
 }

@@ -1,3 +1,3 @@
 import pino from 'pino';
 
-export const createLogger = (level = process.env.KEYHAVEN_LOG_LEVEL ?? 'info') => pino({ level });
+export const createLogger = (level: string) => pino({ level });

@@ -57,7 +57,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * (or Sec-Fetch-Site); non-browser clients such as curl send neither and are not at risk.
  */
 export function csrfGuard(deps: Deps) {
-  const allowed = new Set([new URL(deps.config.issuer).origin, ...(process.env.KEYHAVEN_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean)]);
+  const allowed = new Set([new URL(deps.config.issuer).origin, ...deps.config.allowedOrigins]);
   return (req: Request, res: Response, next: NextFunction) => {
     if (!UNSAFE.has(req.method) || !String(req.headers.cookie ?? '').includes(`${SESSION_COOKIE}=`)) return next();
     const origin = req.headers.origin;

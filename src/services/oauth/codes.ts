@@ -6,14 +6,6 @@ import { revokeTokensForGrantRef } from './tokens';
 import type { Grant } from './types';
 
 export const CODE_PREFIX = 'kndr_oac_';
-const MAX_CODE_TTL_SECONDS = 600;
-
-/** Code lifetime: 10 minutes at most (RFC 6749 §4.1.2); KEYHAVEN_AUTH_CODE_TTL (seconds) may shorten it. */
-export function codeTtlMs(env: NodeJS.ProcessEnv = process.env): number {
-  const asked = Number(env.KEYHAVEN_AUTH_CODE_TTL);
-  const seconds = Number.isInteger(asked) && asked > 0 ? Math.min(asked, MAX_CODE_TTL_SECONDS) : MAX_CODE_TTL_SECONDS;
-  return seconds * 1000;
-}
 
 /** RFC 7636 §4.1: 43–128 unreserved characters. */
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -52,7 +44,7 @@ export async function issueAuthorizationCode(deps: Deps, c: NewCode): Promise<st
     amr: JSON.stringify(c.amr),
     extra: JSON.stringify(c.extra),
     created_at: now,
-    expires_at: now + codeTtlMs(),
+    expires_at: now + deps.config.authCodeTtlSeconds * 1000,
     used_at: null,
   });
   return code;
