@@ -1,5 +1,6 @@
 import { principalOf, type Handlers } from '../http/handler';
-import { completeSso, configureSso, createAuthUrl, getSsoConfig, startSso, type SsoConfigInput } from '../services/sso';
+import { configureSso, getSsoConfig, type SsoConfigInput } from '../services/sso/config';
+import { completeSso, createAuthUrl, startSso } from '../services/sso/flow';
 import { requireAdmin } from '../services/tenants';
 
 export const ssoHandlers = {

@@ -4,7 +4,7 @@ import type { Limit } from './rateLimit';
 import { createSession, revokeSession } from './sessions';
 import { createPersonalTenant } from './tenants';
 import { mfaGate, type MfaRequiredAnswer } from './mfa';
-import { assertPasswordLoginAllowed } from './sso';
+import { assertPasswordLoginAllowed } from './sso/config';
 import { joinTransaction, tenantRepository } from '../store/repositories/tenants';
 import { normalizeEmail, userRepository, type User } from '../store/repositories/users';
 import type { Session } from '../store/repositories/sessions';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server';
 import { createSession } from '../../src/services/sessions';
 import { createPersonalTenant } from '../../src/services/tenants';
-import { assertPasswordLoginAllowed } from '../../src/services/sso';
+import { assertPasswordLoginAllowed } from '../../src/services/sso/config';
 
 /**
  * A minimal standards-following OIDC provider on loopback (discovery, JWKS, code flow with PKCE,

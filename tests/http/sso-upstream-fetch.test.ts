@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lookup, type LookupAddress } from 'node:dns';
 import * as oidc from 'openid-client';
-import { fetchVia, publicOnlyFetch, publicOnlyLookup } from '../../src/services/ssoFetch';
+import { fetchVia, publicOnlyFetch, publicOnlyLookup } from '../../src/services/sso/fetch';
 import { initManagementClient } from '../../src/services/oauth/clients';
 import { startServer } from '../helpers/server';
 

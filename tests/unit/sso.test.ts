@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/deps';
-import { checkRedirectUri, REDACTED, toView } from '../../src/services/sso';
+import { REDACTED, toView } from '../../src/services/sso/config';
+import { checkRedirectUri } from '../../src/services/sso/flow';
 import type { SsoConfigRow } from '../../src/store/repositories/sso';
 
 const deps = { config: { issuer: 'https://id.example.org' } } as unknown as Deps;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { assertDiscoveredEndpointsPublic, assertIssuerAllowed, assertIssuerResolvesPublic, isPrivateAddress } from '../../src/services/ssoIssuerPolicy';
+import { assertDiscoveredEndpointsPublic, assertIssuerAllowed, assertIssuerResolvesPublic, isPrivateAddress } from '../../src/services/sso/issuerPolicy';
 
 const production = loadConfig({ issuer: 'https://id.example.com' }, {});
 const development = loadConfig({ port: 3000, host: '127.0.0.1' }, {});

@@ -1,88 +1,18 @@
 import * as oidc from 'openid-client';
-import type { Deps } from '../deps';
-import { HttpError, badRequest, forbidden, notFound } from '../http/errors';
-import { publicOnlyFetch } from './ssoFetch';
-import { assertDiscoveredEndpointsPublic, assertIssuerAllowed, assertIssuerResolvesPublic } from './ssoIssuerPolicy';
-import type { SsoConfigRow } from '../store/repositories/sso';
-import { ssoRepository } from '../store/repositories/sso';
-import { joinTransaction, tenantRepository } from '../store/repositories/tenants';
-import { normalizeEmail, userRepository } from '../store/repositories/users';
-import { hashToken } from './crypto';
-import { createSession } from './sessions';
-import type { TenantAdmin } from './tenants';
+import type { Deps } from '../../deps';
+import { badRequest, forbidden, notFound } from '../../http/errors';
+import type { SsoConfigRow } from '../../store/repositories/sso';
+import { ssoRepository } from '../../store/repositories/sso';
+import { joinTransaction, tenantRepository } from '../../store/repositories/tenants';
+import { normalizeEmail, userRepository } from '../../store/repositories/users';
+import { hashToken } from '../crypto';
+import { createSession } from '../sessions';
+import { callbackUrl, upstreamConfiguration } from './upstream';
 
-export const REDACTED = '********';
+/** The OIDC sign-in through a tenant's upstream provider: start (state, PKCE, nonce), then the callback. */
 const STATE_TTL_MS = 10 * 60 * 1000;
 const START_PER_IP_PER_MINUTE = 30;
-const secretContext = (orgId: number) => `sso:oidc_client_secret:${orgId}`;
 const verifierContext = (orgId: number) => `sso:code_verifier:${orgId}`;
-
-export interface SsoConfigInput {
-  provider: 'saml' | 'oidc';
-  enabled?: boolean;
-  samlEntityId?: string;
-  samlSsoUrl?: string;
-  oidcIssuer?: string;
-  oidcClientId?: string;
-  oidcClientSecret?: string;
-  oidcScopes?: string;
-  defaultRole?: 'admin' | 'member';
-  allowedDomains?: string[];
-  autoProvision?: boolean;
-  enforceForAllUsers?: boolean;
-}
-
-/** The configuration as the API shows it: the client secret is never returned, only whether one is stored. */
-export function toView(row: SsoConfigRow) {
-  return {
-    provider: row.provider,
-    enabled: row.enabled === 1,
-    samlEntityId: row.saml_entity_id,
-    samlSsoUrl: row.saml_sso_url,
-    oidcIssuer: row.oidc_issuer,
-    oidcClientId: row.oidc_client_id,
-    oidcClientSecret: row.oidc_client_secret_sealed ? REDACTED : null,
-    oidcClientSecretSet: row.oidc_client_secret_sealed !== null,
-    oidcScopes: row.oidc_scopes,
-    defaultRole: row.default_role,
-    allowedDomains: JSON.parse(row.allowed_domains) as string[],
-    autoProvision: row.auto_provision === 1,
-    enforceForAllUsers: row.enforce_for_all_users === 1,
-    updatedAt: new Date(row.updated_at).toISOString(),
-  } as const;
-}
-
-export async function getSsoConfig(deps: Deps, admin: TenantAdmin) {
-  const row = await ssoRepository(deps.db).findConfig(admin.tenantId);
-  return { config: row ? toView(row) : null };
-}
-
-export async function configureSso(deps: Deps, admin: TenantAdmin, input: SsoConfigInput) {
-  const repo = ssoRepository(deps.db);
-  if (input.oidcIssuer) assertIssuerAllowed(deps.config, new URL(input.oidcIssuer));
-  const existing = await repo.findConfig(admin.tenantId);
-  const now = deps.clock();
-  const keepSecret = input.provider === 'oidc' && input.oidcClientSecret === undefined ? (existing?.oidc_client_secret_sealed ?? null) : null;
-  const row = await repo.upsertConfig({
-    organization_id: admin.tenantId,
-    provider: input.provider,
-    enabled: input.enabled ? 1 : 0,
-    saml_entity_id: input.samlEntityId ?? null,
-    saml_sso_url: input.samlSsoUrl ?? null,
-    oidc_issuer: input.oidcIssuer?.replace(/\/+$/, '') ?? null,
-    oidc_client_id: input.oidcClientId ?? null,
-    oidc_client_secret_sealed:
-      input.provider === 'oidc' && input.oidcClientSecret !== undefined ? deps.secretBox.seal(input.oidcClientSecret, secretContext(admin.tenantId)) : keepSecret,
-    oidc_scopes: input.oidcScopes ?? 'openid email profile',
-    default_role: input.defaultRole ?? 'member',
-    allowed_domains: JSON.stringify([...new Set((input.allowedDomains ?? []).map((d) => d.toLowerCase()))]),
-    auto_provision: input.autoProvision ? 1 : 0,
-    enforce_for_all_users: input.enforceForAllUsers ? 1 : 0,
-    created_at: existing?.created_at ?? now,
-    updated_at: now,
-  });
-  return { config: toView(row) };
-}
 
 /** A post-sign-in target: a path on this server or this server's origin; never anywhere else. */
 export function checkRedirectUri(deps: Deps, redirectUri: string): string {
@@ -97,33 +27,6 @@ export function checkRedirectUri(deps: Deps, redirectUri: string): string {
     throw badRequest('redirectUri must be a path on this server or an absolute URL with its origin', 'redirectUri');
   }
   return url.toString();
-}
-
-const callbackUrl = (deps: Deps) => `${deps.config.issuer}/api/v1/sso/callback`;
-
-/** Discovers the upstream issuer (openid-client v6), only where the issuer policy allows. */
-async function upstreamConfiguration(deps: Deps, row: SsoConfigRow): Promise<oidc.Configuration> {
-  if (row.provider !== 'oidc' || !row.enabled || !row.oidc_issuer || !row.oidc_client_id) {
-    throw badRequest('OIDC SSO is not configured and enabled for this tenant', 'config');
-  }
-  const issuer = new URL(row.oidc_issuer);
-  await assertIssuerResolvesPublic(deps.config, issuer);
-  const secret = row.oidc_client_secret_sealed ? deps.secretBox.open(row.oidc_client_secret_sealed, secretContext(row.organization_id)) : undefined;
-  let config: oidc.Configuration;
-  try {
-    config = await oidc.discovery(issuer, row.oidc_client_id, undefined, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
-      // ID-token signatures are always checked against the issuer's JWKS: openid-client skips that by
-      // default, trusting TLS, and a loopback http issuer has none.
-      execute: [oidc.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
-      timeout: 10,
-      ...(deps.config.ssoAllowPrivateIssuers ? {} : { [oidc.customFetch]: publicOnlyFetch }),
-    });
-  } catch (err) {
-    deps.log.warn({ err, issuer: row.oidc_issuer }, 'SSO issuer discovery failed');
-    throw new HttpError(502, 'upstream_error', 'SSO issuer discovery failed');
-  }
-  await assertDiscoveredEndpointsPublic(deps.config, config.serverMetadata());
-  return config;
 }
 
 /** Builds the upstream authorization URL (code flow, PKCE S256, nonce) and stores the single-use state. */
@@ -245,13 +148,3 @@ async function resolveUser(deps: Deps, row: SsoConfigRow, claims: oidc.IDToken, 
   });
 }
 
-/**
- * The one check every password sign-in path calls: a member of a tenant whose enabled OIDC SSO has
- * enforceForAllUsers must sign in through SSO. (SAML is excluded: its sign-in is not implemented, so
- * enforcing it would lock the tenant out.)
- */
-export async function assertPasswordLoginAllowed(deps: Deps, userId: number): Promise<void> {
-  if ((await ssoRepository(deps.db).enforcingConfigsFor(userId)).length > 0) {
-    throw forbidden('Your organization requires single sign-on (SSO). Sign in with SSO at /api/v1/sso/start instead of a password.', 'sso_required');
-  }
-}

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { CustomFetch } from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { isPrivateAddress } from './ssoIssuerPolicy';
+import { isPrivateAddress } from './issuerPolicy';
 
 /**
  * The fetch used for SSO upstreams when private issuers are not allowed. The address is checked

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
-import type { Config } from '../config';
-import { badRequest } from '../http/errors';
+import type { Config } from '../../config';
+import { badRequest } from '../../http/errors';
 
 /**
  * Which SSO upstream issuers the server may contact. Any self-registered user administers a personal
