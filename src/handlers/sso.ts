@@ -1,5 +1,5 @@
 import { principalOf, type Handlers } from '../http/handler';
-import { configureSso, getSsoConfig, type SsoConfigInput } from '../services/sso/config';
+import { configureSso, getSsoConfig } from '../services/sso/config';
 import { completeSso, createAuthUrl, startSso } from '../services/sso/flow';
 import { requireAdmin } from '../services/tenants';
 
@@ -10,9 +10,8 @@ export const ssoHandlers = {
   },
   postSsoAction: async (ctx) => {
     const admin = await requireAdmin(ctx.deps, principalOf(ctx));
-    const body = ctx.body as { action: 'configure'; config: SsoConfigInput } | { action: 'get_auth_url'; state?: string; redirectUri: string };
-    if (body.action === 'configure') return { status: 200, body: await configureSso(ctx.deps, admin, body.config) };
-    return { status: 200, body: await createAuthUrl(ctx.deps, admin.tenantId, body) };
+    if (ctx.body.action === 'configure') return { status: 200, body: await configureSso(ctx.deps, admin, ctx.body.config) };
+    return { status: 200, body: await createAuthUrl(ctx.deps, admin.tenantId, ctx.body) };
   },
   startSso: async (ctx) => {
     const { url } = await startSso(ctx.deps, ctx.query, ctx.ip);

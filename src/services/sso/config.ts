@@ -1,3 +1,4 @@
+import type { SsoConfigInputWritable } from '../../../generated/client';
 import type { Deps } from '../../deps';
 import { forbidden } from '../../http/errors';
 import type { SsoConfigRow } from '../../store/repositories/sso';
@@ -9,20 +10,8 @@ import { assertIssuerAllowed } from './issuerPolicy';
 export const REDACTED = '********';
 export const secretContext = (orgId: number) => `sso:oidc_client_secret:${orgId}`;
 
-export interface SsoConfigInput {
-  provider: 'saml' | 'oidc';
-  enabled?: boolean;
-  samlEntityId?: string;
-  samlSsoUrl?: string;
-  oidcIssuer?: string;
-  oidcClientId?: string;
-  oidcClientSecret?: string;
-  oidcScopes?: string;
-  defaultRole?: 'admin' | 'member';
-  allowedDomains?: string[];
-  autoProvision?: boolean;
-  enforceForAllUsers?: boolean;
-}
+/** The `configure` input, as the spec defines it (`SsoConfigInput`). */
+export type SsoConfigInput = SsoConfigInputWritable;
 
 /** The configuration as the API shows it: the client secret is never returned, only whether one is stored. */
 export function toView(row: SsoConfigRow) {
