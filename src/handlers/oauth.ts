@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors';
 import type { SecurityHandler } from '../http/security';
 import { clientIp } from '../http/backend';
 import { authenticateClient, checkClientSecret } from '../services/oauth/clients';
-import { exchangeToken, type TokenRequestBody } from '../services/oauth/token';
+import { exchangeToken } from '../services/oauth/token';
 import { introspect } from '../services/oauth/introspection';
 import { revokeToken, verifyAccessToken } from '../services/oauth/tokens';
 
@@ -60,7 +60,7 @@ type TokenCtx = Pick<Parameters<Handlers['postOAuthToken']>[0], 'deps' | 'body' 
 /** Both token paths, one handler. */
 const token = async ({ deps, body, principal, headers, ip }: TokenCtx) => ({
   status: 200 as const,
-  body: await exchangeToken(deps, { body: body as TokenRequestBody, principal, basicPresented: basicPresented(headers), ip }),
+  body: await exchangeToken(deps, { body, principal, basicPresented: basicPresented(headers), ip }),
   headers: NO_STORE,
 });
 

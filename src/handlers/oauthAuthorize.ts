@@ -1,6 +1,6 @@
 import type { Handlers } from '../http/handler';
 import { authenticateClient } from '../services/oauth/clients';
-import { authorize, browserSessionOf, type AuthorizeQuery } from '../services/oauth/authorize';
+import { authorize, browserSessionOf } from '../services/oauth/authorize';
 import { startDeviceAuthorization } from '../services/oauth/device';
 import { errorPage } from '../pages/error';
 import { PAGE_HEADERS } from '../pages/layout';
@@ -9,7 +9,7 @@ type AuthorizeCtx = Pick<Parameters<Handlers['authorizeOAuth']>[0], 'deps' | 'qu
 
 /** Both authorization paths, one handler. */
 const authorizeHandler = async ({ deps, query, principal }: AuthorizeCtx) => {
-  const outcome = await authorize(deps, query as AuthorizeQuery, await browserSessionOf(deps, principal));
+  const outcome = await authorize(deps, query ?? {}, await browserSessionOf(deps, principal));
   if (outcome.kind === 'redirect') return { status: 302 as const, redirect: outcome.location, headers: PAGE_HEADERS };
   // The generated result type covers 2xx and default only; the 400 HTML page is declared in the spec.
   return { status: 400, html: errorPage(outcome.title, outcome.message), headers: PAGE_HEADERS } as never;

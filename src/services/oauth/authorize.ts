@@ -1,3 +1,4 @@
+import type { AuthorizeOAuthData } from '../../../generated/client';
 import type { Deps } from '../../deps';
 import { OAuthError } from '../../http/errors';
 import type { Principal } from '../../http/principal';
@@ -8,30 +9,8 @@ import { S256_CHALLENGE, issueAuthorizationCode } from './codes';
 import { needsConsent, resolveScopes } from './consent';
 import type { OAuthClient } from './types';
 
-/** GET /oauth/authorize and /oauth2/auth query parameters (all optional in the schema; checked here). */
-export interface AuthorizeQuery {
-  response_type?: string;
-  client_id?: string;
-  redirect_uri?: string;
-  scope?: string;
-  state?: string;
-  nonce?: string;
-  code_challenge?: string;
-  code_challenge_method?: string;
-  prompt?: string;
-  max_age?: number;
-  login_hint?: string;
-  response_mode?: string;
-  request?: string;
-  request_uri?: string;
-  org_code?: string;
-  org_name?: string;
-  is_create_org?: string;
-  lang?: string;
-  start_page?: string;
-  connection_id?: string;
-  audience?: string | string[];
-}
+/** GET /oauth/authorize and /oauth2/auth query parameters, as the spec defines them (all optional there; checked here). */
+export type AuthorizeQuery = NonNullable<AuthorizeOAuthData['query']>;
 
 /** Extra parameters kept on the grant (seed 002's SDKs send them); audiences are space-joined. */
 const EXTRA_PARAMS = ['org_code', 'org_name', 'is_create_org', 'lang', 'start_page', 'connection_id', 'audience'] as const;
