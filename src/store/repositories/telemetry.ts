@@ -1,18 +1,11 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { DB } from '../schema';
-import type { AppErrorsTable, AppFeedbackTable, AppNotificationsTable } from '../tables/telemetry';
+import type { AppErrorsTable, AppFeedbackTable, AppInstallationsTable, AppNotificationsTable } from '../tables/telemetry';
 
 export type NotificationRow = Selectable<AppNotificationsTable>;
 
-export interface InstallationUpsert {
-  installation_id: string;
-  platform: string | null;
-  app_version: string | null;
-  channel: string | null;
-  source: string | null;
-  user_id: number | null;
-  metadata: string;
-}
+/** An installation report: the table's columns less those the upsert maintains itself. */
+export type InstallationUpsert = Omit<Selectable<AppInstallationsTable>, 'id' | 'first_seen_at' | 'last_seen_at' | 'reports'>;
 
 export interface ActivityUpsert extends Omit<InstallationUpsert, 'channel'> {
   activity_date: string;
