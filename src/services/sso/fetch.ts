@@ -3,18 +3,19 @@ import type { CustomFetch } from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { isPrivateAddress } from './issuerPolicy';
 
-/**
- * The fetch used for SSO upstreams when private issuers are not allowed. The address is checked
- * when the connection is made, not only before, so a name that resolves to a public address for the
- * check and to a private one for the request (DNS rebinding) is refused too. IP literals never reach
- * a lookup; the issuer policy refuses private ones before any request.
- */
+type LookupOptions = { all?: boolean; family?: number; hints?: number };
 type LookupCallback = (err: NodeJS.ErrnoException | null, address?: string | LookupAddress[], family?: number) => void;
-type Resolver = (host: string, options: { all: true }, cb: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+type Resolver = (host: string, options: LookupOptions & { all: true }, cb: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
 
+/**
+ * The DNS lookup for SSO upstream connections when private issuers are not allowed. The address is
+ * checked when the connection is made, not only before, so a name that resolves to a public address
+ * for the check and to a private one for the request (DNS rebinding) is refused too. IP literals never
+ * reach a lookup; the issuer policy refuses private ones before any request.
+ */
 export function publicOnlyLookup(resolve: Resolver = dnsLookup) {
-  return (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
-    resolve(hostname, { all: true }, (err, addresses) => {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err);
       if (addresses.length === 0 || addresses.some((a) => isPrivateAddress(a.address))) {
         return callback(Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATEADDRESS' }));
