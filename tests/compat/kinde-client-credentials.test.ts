@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKindeServerClient, GrantType, type SessionManager } from '@kinde-oss/kinde-typescript-sdk';
+import { createKindeServerClient, GrantType } from '@kinde-oss/kinde-typescript-sdk';
 import { decodeJwt } from 'jose';
+import { memorySession } from '../helpers/kindeSession';
 import { startServer, type TestServer } from '../helpers/server';
 import { initManagementClient } from '../../src/services/oauth/clients';
 
-/** The SDK keeps tokens in a session manager; an in-memory one is enough here. */
-function memorySession(): SessionManager & { items: Map<string, unknown> } {
-  const items = new Map<string, unknown>();
-  return {
-    items,
-    getSessionItem: async (k: string) => items.get(k) ?? null,
-    setSessionItem: async (k: string, v: unknown) => void items.set(k, v),
-    removeSessionItem: async (k: string) => void items.delete(k),
-    destroySession: async () => items.clear(),
-  };
-}
 
 let s: TestServer;
 let creds: { client_id: string; client_secret: string; audience: string };

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createKindeServerClient, GrantType, type SessionManager } from '@kinde-oss/kinde-typescript-sdk';
+import { createKindeServerClient, GrantType } from '@kinde-oss/kinde-typescript-sdk';
 import { decodeJwt } from 'jose';
 import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser';
+import { memorySession } from '../helpers/kindeSession';
 import { startServer, type TestServer } from '../helpers/server';
 import { enableMfa, setupMfa } from '../../src/services/mfa';
 
@@ -17,17 +18,6 @@ const CLIENT_ID = 'kinde-sdk-spa';
 const EMAIL = 'kinde-user@example.com';
 const PASSWORD = 'Correct-Horse-42';
 
-/** The SDK keeps tokens and the PKCE verifier in a session manager; an in-memory one is enough here. */
-function memorySession(): SessionManager & { items: Map<string, unknown> } {
-  const items = new Map<string, unknown>();
-  return {
-    items,
-    getSessionItem: async (k: string) => items.get(k) ?? null,
-    setSessionItem: async (k: string, v: unknown) => void items.set(k, v),
-    removeSessionItem: async (k: string) => void items.delete(k),
-    destroySession: async () => items.clear(),
-  };
-}
 
 let s: TestServer;
 let browser: TestBrowser;

@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config';
-import { createDeps, type Deps } from '../../src/deps';
+import type { Deps } from '../../src/deps';
 import { HttpError } from '../../src/http/errors';
 import {
   authenticatePassword,
@@ -16,11 +11,12 @@ import {
 } from '../../src/services/accounts';
 import { authenticateSession } from '../../src/services/sessions';
 import { primaryTenantOf, roleIn } from '../../src/services/tenants';
-import { openStore, type Store } from '../../src/store/db';
+import type { Store } from '../../src/store/db';
+import { openUnitDeps } from '../helpers/unitDeps';
 
-let dir: string;
 let store: Store;
 let deps: Deps;
+let close: () => Promise<void>;
 let now = Date.parse('2026-04-01T12:00:00.000Z');
 let seq = 0;
 const IP = '192.0.2.7';
@@ -33,14 +29,9 @@ const rejection = async (p: Promise<unknown>) => {
 };
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'keyhaven-unit-'));
-  store = openStore(dir);
-  deps = createDeps(loadConfig({ dataDir: dir }, { KEYHAVEN_ARGON2_MEMORY_KIB: '1024', KEYHAVEN_ARGON2_TIME: '1' }), store, pino({ level: 'silent' }), () => now);
+  ({ store, deps, close } = openUnitDeps({ KEYHAVEN_ARGON2_MEMORY_KIB: '1024', KEYHAVEN_ARGON2_TIME: '1' }, () => now));
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 describe('registerWithPassword', () => {
   it('creates the user with an argon2id hash, its email identity and a playground tenant it administers', async () => {

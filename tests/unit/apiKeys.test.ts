@@ -1,33 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config';
-import { createDeps, type Deps } from '../../src/deps';
+import type { Deps } from '../../src/deps';
 import { API_KEY_WARNING, authenticateApiKey, createApiKey, isApiKeyFormat, listApiKeys, revokeApiKey } from '../../src/services/apiKeys';
 import { hashToken } from '../../src/services/crypto';
 import { createPersonalTenant, type TenantAdmin } from '../../src/services/tenants';
-import { openStore, type Store } from '../../src/store/db';
+import { openUnitDeps } from '../helpers/unitDeps';
 
-let dir: string;
-let store: Store;
 let deps: Deps;
+let close: () => Promise<void>;
 let now = Date.parse('2026-03-16T10:00:00.000Z');
 let admin: TenantAdmin;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'keyhaven-unit-'));
-  store = openStore(dir);
-  deps = createDeps(loadConfig({ dataDir: dir }, {}), store, pino({ level: 'silent' }), () => now);
+  ({ deps, close } = openUnitDeps({}, () => now));
   const user = await deps.repos.users.create({ email: 'owner@example.com' }, null, now);
   const org = await createPersonalTenant(deps.repos.tenants, user.id, 'Owner', now);
   admin = { userId: user.id, tenantId: org.id };
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 describe('API keys service', () => {
   it('creates krn_ + 64 hex keys with a 12-character prefix, the seed warning and ISO dates', async () => {

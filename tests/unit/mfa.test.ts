@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config';
-import { createDeps, type Deps } from '../../src/deps';
+import type { Deps } from '../../src/deps';
 import { HttpError } from '../../src/http/errors';
 import {
   completeChallenge,
@@ -19,11 +14,12 @@ import {
 } from '../../src/services/mfa';
 import { createSession } from '../../src/services/sessions';
 import { hashToken } from '../../src/services/crypto';
-import { openStore, type Store } from '../../src/store/db';
+import type { Store } from '../../src/store/db';
+import { openUnitDeps } from '../helpers/unitDeps';
 
-let dir: string;
 let store: Store;
 let deps: Deps;
+let close: () => Promise<void>;
 // Start on a step boundary so that "+N seconds" stays in a known step.
 let now = Date.parse('2026-03-16T10:00:00.000Z');
 let userId: number;
@@ -57,14 +53,9 @@ async function enrolled() {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'keyhaven-unit-'));
-  store = openStore(dir);
-  deps = createDeps(loadConfig({ dataDir: dir }, { KEYHAVEN_MFA_ISSUER: 'KaireonAI' }), store, pino({ level: 'silent' }), () => now);
+  ({ store, deps, close } = openUnitDeps({ KEYHAVEN_MFA_ISSUER: 'KaireonAI' }, () => now));
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => close());
 beforeEach(() => void nextMinute());
 
 describe('setup and enable', () => {

@@ -1,34 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config';
-import { createDeps, type Deps } from '../../src/deps';
+import type { Deps } from '../../src/deps';
 import { HttpError } from '../../src/http/errors';
 import { register, registerLimit } from '../../src/services/registration';
 import { loginRedirect, verificationLink, verifyEmail } from '../../src/services/verification';
 import { primaryTenantOf, requireAdmin, roleIn } from '../../src/services/tenants';
 import { createMailTransport } from '../../src/services/mail';
-import { openStore, type Store } from '../../src/store/db';
+import { openUnitDeps } from '../helpers/unitDeps';
 import { joinTransaction } from '../../src/store/repositories/tenants';
 import { userRepository } from '../../src/store/repositories/users';
 
-let dir: string;
-let store: Store;
 let deps: Deps;
+let close: () => Promise<void>;
 let now = Date.parse('2026-03-16T10:00:00.000Z');
 const input = (email: string) => ({ name: 'Unit User', email, password: 'Correct-Horse-42' });
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'keyhaven-unit-'));
-  store = openStore(dir);
-  deps = createDeps(loadConfig({ dataDir: dir }, { KEYHAVEN_ARGON2_MEMORY_KIB: '1024', KEYHAVEN_ARGON2_TIME: '1' }), store, pino({ level: 'silent' }), () => now);
+  ({ deps, close } = openUnitDeps({ KEYHAVEN_ARGON2_MEMORY_KIB: '1024', KEYHAVEN_ARGON2_TIME: '1' }, () => now));
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 describe('register', () => {
   it('creates user, playground tenant (admin) and a verification token', async () => {

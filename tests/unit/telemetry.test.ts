@@ -1,29 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config';
-import { createDeps, type Deps } from '../../src/deps';
+import type { Deps } from '../../src/deps';
 import { HttpError } from '../../src/http/errors';
 import { createNotification, requireServerAdmin, setServerAdmin, updateNotification } from '../../src/services/admin';
 import { METADATA_LIMIT_BYTES, activeNotifications, metadataOf, recordActivity, recordInstallation } from '../../src/services/telemetry';
-import { openStore, type Store } from '../../src/store/db';
+import type { Store } from '../../src/store/db';
+import { openUnitDeps } from '../helpers/unitDeps';
 
-let dir: string;
 let store: Store;
 let deps: Deps;
+let close: () => Promise<void>;
 let now = Date.parse('2026-04-24T08:00:00.000Z');
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'keyhaven-unit-'));
-  store = openStore(dir);
-  deps = createDeps(loadConfig({ dataDir: dir }, {}), store, pino({ level: 'silent' }), () => now);
+  ({ store, deps, close } = openUnitDeps({}, () => now));
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 const anon = { principal: null, ip: '192.0.2.1' };
 const status = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof HttpError ? e.status : -1));
