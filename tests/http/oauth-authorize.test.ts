@@ -57,6 +57,13 @@ async function desktopCode(extra: Record<string, string> = {}) {
 const exchange = (code: string, verifier: string | undefined, redirectUri: string | undefined = DESKTOP_CB, clientId = 'kendr-desktop') =>
   token({ grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: redirectUri, code_verifier: verifier });
 
+/** The signed-in test user's personal organization (created at registration). */
+async function ownOrganization() {
+  const user = await s.deps.repos.users.findByEmail('authz@example.com');
+  const m = await s.deps.repos.tenants.firstMembership(user!.id);
+  return { ...(await s.deps.repos.tenants.findById(m!.organization_id))!, userId: user!.id };
+}
+
 const userinfo = (accessToken: string) => fetch(`${s.baseUrl}/oauth/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
 
 beforeAll(async () => {
@@ -231,11 +238,42 @@ describe('authorization codes', () => {
   });
 
   it('extra parameters (org_code, lang, audience) are kept on the grant', async () => {
-    const { code, verifier } = await desktopCode({ org_code: 'org_123', lang: 'en-AU', utm_source: 'reddit' });
+    const org = await ownOrganization();
+    const { code, verifier } = await desktopCode({ org_code: org.code, lang: 'en-AU', utm_source: 'reddit' });
     const t = await exchange(code, verifier);
     const row = await s.deps.repos.oauthTokens.findByHash(hashToken(t.body.access_token));
-    expect(JSON.parse(row!.extra)).toMatchObject({ org_code: 'org_123', lang: 'en-AU' });
+    expect(JSON.parse(row!.extra)).toMatchObject({ org_code: org.code, lang: 'en-AU' });
     expect(JSON.parse(row!.extra)).not.toHaveProperty('utm_source');
+  });
+});
+
+describe('org_code names one of the user\'s organizations', () => {
+  it('an organization the user does not belong to is refused with access_denied, and no code is issued', async () => {
+    const foreign = await s.deps.repos.tenants.create({ code: 'org_foreign', name: 'Someone else', kind: 'standard' }, Date.now());
+    for (const org_code of [foreign.code, 'org_does_not_exist']) {
+      const q = (await desktopCode({ org_code })).q;
+      expect(q.get('error')).toBe('access_denied');
+      expect(q.get('code')).toBeNull();
+      expect(q.get('state')).toBe('st-1');
+    }
+  });
+
+  it('a member removed after the code was issued cannot exchange it, nor refresh into the organization', async () => {
+    const org = await s.deps.repos.tenants.create({ code: 'org_leaving', name: 'Leaving', kind: 'standard' }, Date.now());
+    const me = await ownOrganization();
+    await s.deps.repos.tenants.addMember(me.userId, org.id, 'member', Date.now());
+    const first = await desktopCode({ org_code: org.code });
+    const second = await desktopCode({ org_code: org.code, scope: 'profile app offline_access' });
+    const kept = await exchange(second.code, second.verifier);
+    expect(kept.status).toBe(200);
+    await s.deps.db.deleteFrom('memberships').where('user_id', '=', me.userId).where('organization_id', '=', org.id).execute();
+
+    expect((await exchange(first.code, first.verifier)).body.error).toBe('invalid_grant');
+    const r = await token({ grant_type: 'refresh_token', client_id: 'kendr-desktop', refresh_token: kept.body.refresh_token });
+    expect(r.body.error).toBe('invalid_grant');
+    // Back in the organization, the same refresh token works: the refused request spent nothing.
+    await s.deps.repos.tenants.addMember(me.userId, org.id, 'member', Date.now());
+    expect((await token({ grant_type: 'refresh_token', client_id: 'kendr-desktop', refresh_token: kept.body.refresh_token })).status).toBe(200);
   });
 });
 

@@ -5,7 +5,8 @@ import { hashToken } from '../crypto';
 import { authenticateClient } from './clients';
 import { consumeAuthorizationCode } from './codes';
 import { pollDeviceCode } from './device';
-import { issueTokens, userApiAudience, type TokenSet, type UserGrant } from './tokens';
+import { issueTokens, mintTokens, userApiAudience, type TokenSet, type UserGrant } from './tokens';
+import { requireOrganizationMember } from './organizations';
 import type { Grant, OAuthClient } from './types';
 import type { TokenRequest as TokenRequestSchema } from '../../../generated/client';
 
@@ -65,13 +66,14 @@ async function fromUserGrant(deps: Deps, client: OAuthClient, grant: Grant, gran
   if (grant.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the grant was issued to another client');
   const scopes = scopeList(grant.scope);
   const userGrant = await loadUserGrant(deps, grant.userId, { scopes, authTime: grant.authTime, amr: grant.amr, extra: grant.extra, nonce: grant.nonce });
+  await requireOrganizationMember(deps, grant.userId, grant.extra.org_code);
   return issueTokens(deps, { client, grant: userGrant, scopes, audience: userAudience(deps, client, grant.extra.audience), grantRef });
 }
 
 /** RFC 6749 §4.4 with repeatable `audience` (RFC 8707 style); an empty `scope=` means the defaults. */
 async function clientCredentials(deps: Deps, client: OAuthClient, body: TokenRequestBody): Promise<TokenSet> {
   if (client.type !== 'confidential') throw new OAuthError('unauthorized_client', 'client_credentials needs a confidential client');
-  const requested = (Array.isArray(body.audience) ? body.audience : body.audience ? [body.audience] : []).filter(Boolean);
+  const requested = requestedAudiences(body);
   const unknown = requested.filter((a) => !client.audiences.includes(a));
   if (unknown.length) throw new OAuthError('invalid_target', `this client may not request the audience ${unknown[0]}`);
   const audience = requested.length ? [...new Set(requested)] : client.audiences;
@@ -83,34 +85,51 @@ async function clientCredentials(deps: Deps, client: OAuthClient, body: TokenReq
 }
 
 /**
- * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): each refresh token works once. Presenting a spent
- * one means it leaked: the whole family (and its access tokens) is revoked.
+ * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): each refresh token works once. The steps: find the
+ * token, check the request in full (scope, audience, user, organization), mint the successors, then
+ * spend the token and store them in one transaction. Presenting a spent token means it leaked: the
+ * whole family is revoked, including tokens a concurrent winner received.
  */
 async function refreshToken(deps: Deps, client: OAuthClient, body: TokenRequestBody): Promise<TokenSet> {
   if (!body.refresh_token) throw new OAuthError('invalid_request', 'refresh_token is required');
   const now = deps.clock();
-  const invalid = () => new OAuthError('invalid_grant', 'refresh token is invalid, expired or revoked');
   const row = await deps.repos.oauthTokens.findByHash(hashToken(body.refresh_token));
-  if (!row || row.kind !== 'refresh' || row.client_id !== client.clientId || row.user_id === null) throw invalid();
-  if (row.revoked_at !== null || row.expires_at <= now || (row.idle_expires_at ?? 0) <= now) throw invalid();
-  if (row.used_at !== null || !(await deps.repos.oauthTokens.markUsed(row.id, now))) {
-    await deps.repos.oauthTokens.revokeFamily(row.family_id, now);
-    deps.log.warn({ clientId: client.clientId, family: row.family_id }, 'refresh token reuse: family revoked');
-    throw invalid();
-  }
+  if (!row || row.kind !== 'refresh' || row.client_id !== client.clientId || row.user_id === null) throw invalidRefresh();
+  if (row.revoked_at !== null || row.expires_at <= now || (row.idle_expires_at ?? 0) <= now) throw invalidRefresh();
+  if (row.used_at !== null) return refreshReused(deps, row, now);
+
   const granted = scopeList(row.scope);
-  const asked = scopeList(body.scope);
-  if (asked.some((s) => !granted.includes(s))) throw new OAuthError('invalid_scope', 'a refresh may not widen the granted scopes');
+  const scopes = narrowed(granted, scopeList(body.scope), () => new OAuthError('invalid_scope', 'a refresh may not widen the granted scopes'));
+  const audience = narrowed(JSON.parse(row.audience) as string[], requestedAudiences(body), () => new OAuthError('invalid_target', 'a refresh may not add audiences to the grant'));
   const extra = JSON.parse(row.extra) as Record<string, string>;
-  const userGrant = await loadUserGrant(deps, row.user_id, { scopes: granted, authTime: row.auth_time ?? row.created_at, amr: JSON.parse(row.amr) as string[], extra });
-  const scopes = asked.length ? asked : granted;
-  return issueTokens(deps, {
+  const userGrant = await loadUserGrant(deps, row.user_id, { scopes, authTime: row.auth_time ?? row.created_at, amr: JSON.parse(row.amr) as string[], extra });
+  await requireOrganizationMember(deps, row.user_id, extra.org_code);
+
+  const minted = await mintTokens(deps, {
     client,
-    grant: { ...userGrant, scopes },
+    grant: userGrant,
     scopes,
-    audience: JSON.parse(row.audience) as string[],
+    audience,
     familyId: row.family_id,
     familyExpiresAt: row.expires_at,
     grantRef: row.grant_ref ?? undefined,
   });
+  if ((await deps.repos.oauthTokens.rotate({ id: row.id, familyId: row.family_id }, now, minted.rows)) === 'reused') return refreshReused(deps, row, now);
+  return minted.tokens;
 }
+
+const invalidRefresh = () => new OAuthError('invalid_grant', 'refresh token is invalid, expired or revoked');
+
+async function refreshReused(deps: Deps, row: { client_id: string; family_id: string }, now: number): Promise<never> {
+  await deps.repos.oauthTokens.revokeFamily(row.family_id, now);
+  deps.log.warn({ clientId: row.client_id, family: row.family_id }, 'refresh token reuse: family revoked');
+  throw invalidRefresh();
+}
+
+/** The asked subset of what was granted (all of it when nothing is asked); anything more is refused. */
+function narrowed(granted: string[], asked: string[], refuse: () => OAuthError): string[] {
+  if (asked.some((a) => !granted.includes(a))) throw refuse();
+  return asked.length ? [...new Set(asked)] : granted;
+}
+
+const requestedAudiences = (body: TokenRequestBody) => (Array.isArray(body.audience) ? body.audience : body.audience ? [body.audience] : []).filter(Boolean);

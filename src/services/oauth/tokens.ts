@@ -47,6 +47,18 @@ export const wantsRefreshToken = (scopes: string[]) => scopes.includes('offline_
 
 /** Issues an access token (JWT or opaque, per client), and a refresh token and ID token when the scopes ask. */
 export async function issueTokens(deps: Deps, input: IssueInput): Promise<TokenSet> {
+  const minted = await mintTokens(deps, input);
+  await deps.repos.oauthTokens.insertMany(minted.rows);
+  return minted.tokens;
+}
+
+/** Tokens and the records that make them verifiable, not yet stored (a refresh stores them with the spend). */
+export interface MintedTokens {
+  tokens: TokenSet;
+  rows: OAuthTokenRow[];
+}
+
+export async function mintTokens(deps: Deps, input: IssueInput): Promise<MintedTokens> {
   const { client, grant } = input;
   const now = deps.clock();
   const iat = Math.floor(now / 1000);
@@ -116,8 +128,7 @@ export async function issueTokens(deps: Deps, input: IssueInput): Promise<TokenS
     });
     out.id_token = await sign(deps, claims, 'JWT');
   }
-  await deps.repos.oauthTokens.insertMany(rows);
-  return out;
+  return { tokens: out, rows };
 }
 
 async function sign(deps: Deps, claims: Record<string, unknown>, typ: string): Promise<string> {
@@ -242,9 +253,4 @@ export async function findTokenRow(deps: Deps, token: string): Promise<OAuthToke
   } catch {
     return undefined;
   }
-}
-
-/** Start-up housekeeping: records of tokens expired for a day are of no further use (reuse detection included). */
-export async function pruneExpiredTokens(deps: Deps): Promise<void> {
-  await deps.repos.oauthTokens.deleteExpired(deps.clock() - 24 * 3600 * 1000);
 }

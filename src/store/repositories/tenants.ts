@@ -29,6 +29,16 @@ export function tenantRepository(db: Kysely<DB>) {
         .where('organization_id', '=', organizationId)
         .executeTakeFirst();
     },
+    /** The user's membership in the organization with that code, if any. */
+    async membershipByCode(userId: number, code: string): Promise<Membership | undefined> {
+      return db
+        .selectFrom('memberships')
+        .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+        .selectAll('memberships')
+        .where('memberships.user_id', '=', userId)
+        .where('organizations.code', '=', code)
+        .executeTakeFirst();
+    },
     /** The user's first membership: the personal tenant created at registration, when there is one. */
     async firstMembership(userId: number): Promise<Membership | undefined> {
       return db
