@@ -5,10 +5,11 @@ import type { Config } from './config';
 import { openStore, type Store } from './store/db';
 import { createDeps, type Deps } from './deps';
 import { createBackend } from './http/backend';
-import { bodyParsers, csrfGuard, requestLog, securityHeaders } from './http/middleware';
+import { bodyParsers, csrfGuard, requestLog, securityHeaders, urlLimit } from './http/middleware';
 import { handlers } from './handlers';
 import { securityHandlers } from './http/securityHandlers';
 import { onStart } from './startup';
+import { startMaintenance } from './services/maintenance';
 
 export interface App {
   app: express.Express;
@@ -25,9 +26,17 @@ export async function createApp(config: Config, opts: { log?: Logger; store?: St
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(requestLog(deps), securityHeaders, ...bodyParsers(deps), csrfGuard(deps));
+  app.use(requestLog(deps), securityHeaders, urlLimit(deps), ...bodyParsers(deps), csrfGuard(deps));
   const handle = await createBackend(deps, handlers, securityHandlers(deps));
   app.use((req, res) => void handle(req, res));
+  const maintenance = startMaintenance(deps);
 
-  return { app, deps, close: () => store.close() };
+  return {
+    app,
+    deps,
+    close: async () => {
+      await maintenance.stop();
+      await store.close();
+    },
+  };
 }

@@ -17,6 +17,7 @@ import { outboxRepository } from './store/repositories/outbox';
 import { mfaRepository } from './store/repositories/mfa';
 import { authorizeRepository } from './store/repositories/authorize';
 import { deviceCodeRepository } from './store/repositories/authorizeDevice';
+import { maintenanceLeaseRepository } from './store/repositories/maintenance';
 import { createMailTransport } from './services/mail';
 import { createPasswordHasher } from './services/passwords';
 import { createRateLimiter } from './services/rateLimit';
@@ -41,6 +42,7 @@ export function createDeps(config: Config, store: Store, log: Logger, clock: () 
     mfa: mfaRepository(store.db),
     authorize: authorizeRepository(store.db),
     deviceCodes: deviceCodeRepository(store.db),
+    maintenanceLeases: maintenanceLeaseRepository(store.db),
   };
   return {
     config,

@@ -75,6 +75,12 @@ export async function isMfaEnabled(deps: Deps, userId: number): Promise<boolean>
   return deps.repos.mfa.isEnabled(userId);
 }
 
+/** What the account page shows: whether TOTP is on and how many unused backup codes remain. */
+export async function mfaStatus(deps: Deps, userId: number): Promise<{ enabled: boolean; backupCodesLeft: number }> {
+  if (!(await deps.repos.mfa.isEnabled(userId))) return { enabled: false, backupCodesLeft: 0 };
+  return { enabled: true, backupCodesLeft: await deps.repos.mfa.countUnusedBackupCodes(userId) };
+}
+
 /** setup: a new pending secret; MFA is not active until `enable`. Refused while MFA is on. */
 export async function setupMfa(deps: Deps, userId: number): Promise<{ otpauthUrl: string; backupCodes: MfaBackupCodes }> {
   const user = await deps.repos.users.findById(userId);
@@ -161,11 +167,6 @@ export async function createChallenge(
     expires_at: expiresAt,
   });
   return { mfa_token: token, expires_at: new Date(expiresAt).toISOString() };
-}
-
-/** Start-up housekeeping: expired challenges are useless. */
-export async function pruneMfaChallenges(deps: Deps): Promise<void> {
-  await deps.repos.mfa.pruneChallenges(deps.clock());
 }
 
 export interface MfaRequiredAnswer extends MfaChallengeIssued {

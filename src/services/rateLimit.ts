@@ -16,7 +16,8 @@ export function createRateLimiter(repo: RateLimitRepository, clock: () => number
     async consume(...limits: Limit[]): Promise<void> {
       const now = clock();
       for (const l of limits) {
-        const count = await repo.hit(l.bucket, windowOf(now, l.windowSeconds));
+        const start = windowOf(now, l.windowSeconds);
+        const count = await repo.hit(l.bucket, start, start + l.windowSeconds * 1000);
         if (count > l.max) throw tooManyRequests(retryAfter(now, l.windowSeconds));
       }
     },

@@ -19,11 +19,15 @@ export function openStore(dataDir: string, file = 'keyhaven.db'): Store {
 
 export function openStoreAt(path: string): Store {
   const sqlite = new Database(path);
+  sqlite.pragma('busy_timeout = 5000');
+  // Incremental auto-vacuum lets the prune job hand freed pages back (src/services/maintenance.ts).
+  // SQLite fixes the mode with the first page written (switching to WAL writes it), so it is chosen
+  // on a new, empty file only; an existing database keeps its mode until a VACUUM (decisions.md).
+  if (sqlite.pragma('page_count', { simple: true }) === 0) sqlite.pragma('auto_vacuum = INCREMENTAL');
   sqlite.pragma('journal_mode = WAL');
   // FULL: an acknowledged revocation or rotation survives power loss (DESIGN.md).
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
   migrate(sqlite);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {

@@ -67,10 +67,36 @@ export function authorizeRepository(db: Kysely<DB>) {
       return Number(r.numUpdatedRows);
     },
 
-    /** Housekeeping: requests and codes past their expiry (plus a grace period) are useless. */
-    async pruneExpired(before: number): Promise<void> {
-      await db.deleteFrom('oauth_authorization_requests').where('expires_at', '<', before).execute();
-      await db.deleteFrom('oauth_authorization_codes').where('expires_at', '<', before).execute();
+    /** Housekeeping: up to `limit` authorization requests expired by `before`, completed or not. */
+    async deleteExpiredRequests(before: number, limit: number): Promise<number> {
+      const r = await db
+        .deleteFrom('oauth_authorization_requests')
+        .where('id', 'in', (eb) => eb.selectFrom('oauth_authorization_requests').select('id').where('expires_at', '<=', before).limit(limit))
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+    /**
+     * Housekeeping: up to `limit` codes expired by `before`. A used code stays while a token issued
+     * from it (its grant_ref) is still stored, so that replaying it still revokes them (RFC 6749 §4.1.2).
+     */
+    async deleteExpiredCodes(before: number, limit: number): Promise<number> {
+      const r = await db
+        .deleteFrom('oauth_authorization_codes')
+        .where('code_hash', 'in', (eb) =>
+          eb
+            .selectFrom('oauth_authorization_codes as c')
+            .select('c.code_hash')
+            .where('c.expires_at', '<=', before)
+            .where((w) =>
+              w.or([
+                w('c.used_at', 'is', null),
+                w.not(w.exists(w.selectFrom('oauth_tokens as t').select('t.id').whereRef('t.grant_ref', '=', 'c.grant_ref'))),
+              ]),
+            )
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
   };
 }

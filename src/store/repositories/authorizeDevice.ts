@@ -39,8 +39,13 @@ export function deviceCodeRepository(db: Kysely<DB>) {
       const r = await db.updateTable('oauth_device_codes').set({ status: 'consumed' }).where('id', '=', id).where('status', '=', 'approved').executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    async pruneExpired(before: number): Promise<void> {
-      await db.deleteFrom('oauth_device_codes').where('expires_at', '<', before).execute();
+    /** Housekeeping: up to `limit` device codes expired by `before`, whatever their status. */
+    async deleteExpired(before: number, limit: number): Promise<number> {
+      const r = await db
+        .deleteFrom('oauth_device_codes')
+        .where('id', 'in', (eb) => eb.selectFrom('oauth_device_codes').select('id').where('expires_at', '<=', before).limit(limit))
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
   };
 }

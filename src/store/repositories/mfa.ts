@@ -62,6 +62,16 @@ export function mfaRepository(db: Kysely<DB>) {
       return Number(res.numUpdatedRows) === 1;
     },
 
+    async countUnusedBackupCodes(userId: number): Promise<number> {
+      const { n } = await db
+        .selectFrom('mfa_backup_codes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(n);
+    },
+
     /** Marks an unused backup code used; false when there is no such unused code. */
     async useBackupCode(userId: number, codeHash: string, now: number): Promise<boolean> {
       const res = await db
@@ -108,8 +118,13 @@ export function mfaRepository(db: Kysely<DB>) {
       return Number(res.numUpdatedRows) === 1;
     },
 
-    async pruneChallenges(before: number): Promise<void> {
-      await db.deleteFrom('mfa_challenges').where('expires_at', '<', before).execute();
+    /** Housekeeping: up to `limit` challenges expired by `before`. */
+    async deleteExpiredChallenges(before: number, limit: number): Promise<number> {
+      const r = await db
+        .deleteFrom('mfa_challenges')
+        .where('id', 'in', (eb) => eb.selectFrom('mfa_challenges').select('id').where('expires_at', '<=', before).limit(limit))
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
 
     /** Step-up: the session now also carries the second factor (sessions.amr is a JSON array). */

@@ -16,6 +16,14 @@ export function outboxRepository(db: Kysely<DB>) {
     async listFor(recipient: string): Promise<OutboxMail[]> {
       return db.selectFrom('outbox').selectAll().where('recipient', '=', recipient).orderBy('id').execute();
     },
+    /** Housekeeping: up to `limit` messages stored before `before`. */
+    async deleteOlderThan(before: number, limit: number): Promise<number> {
+      const r = await db
+        .deleteFrom('outbox')
+        .where('id', 'in', (eb) => eb.selectFrom('outbox').select('id').where('created_at', '<', before).limit(limit))
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
   };
 }
 export type OutboxRepository = ReturnType<typeof outboxRepository>;

@@ -47,6 +47,14 @@ export function ssoRepository(db: Kysely<DB>) {
       await db.deleteFrom('sso_states').where('expires_at', '<=', now).execute();
       return db.deleteFrom('sso_states').where('state_hash', '=', stateHash).returningAll().executeTakeFirst();
     },
+    /** Housekeeping: up to `limit` in-flight SSO states expired by `before`. */
+    async deleteExpiredStates(before: number, limit: number): Promise<number> {
+      const r = await db
+        .deleteFrom('sso_states')
+        .where('state_hash', 'in', (eb) => eb.selectFrom('sso_states').select('state_hash').where('expires_at', '<=', before).limit(limit))
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
     async findUpstreamIdentityUser(issuer: string, subject: string): Promise<number | undefined> {
       const row = await db
         .selectFrom('identities')

@@ -26,6 +26,14 @@ export function verificationRepository(db: Kysely<DB>) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
+    /** Housekeeping: up to `limit` tokens expired by `before`, used or not. */
+    async deleteExpired(before: number, limit: number): Promise<number> {
+      const r = await db
+        .deleteFrom('email_verifications')
+        .where('id', 'in', (eb) => eb.selectFrom('email_verifications').select('id').where('expires_at', '<=', before).limit(limit))
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
   };
 }
 export type VerificationRepository = ReturnType<typeof verificationRepository>;

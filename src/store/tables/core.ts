@@ -55,6 +55,8 @@ export interface SessionsTable {
 export interface RateLimitsTable {
   bucket: string;
   window_start: number;
+  /** When the window ends (migration 085): an ended window is pruned. */
+  window_end: number;
   count: number;
 }
 
