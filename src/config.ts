@@ -40,6 +40,14 @@ export interface Config {
   allowedOrigins: string[];
   /** Authorization-code lifetime: 10 minutes at most (RFC 6749 §4.1.2). */
   authCodeTtlSeconds: number;
+  /**
+   * HTTP server timeouts (src/http/listen.ts): a whole request (line, headers and body) must arrive within
+   * requestTimeoutMs and its headers within headersTimeoutMs (never more than the former), else 408; an idle
+   * keep-alive connection is closed after keepAliveTimeoutMs.
+   */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** Seconds between runs of the expired-row prune in each process (0: only at start-up); at most a day. */
+  pruneIntervalSeconds: number;
   logLevel: string;
 }
 
@@ -51,6 +59,8 @@ export interface ConfigInput {
 }
 
 const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
+/** A positive integer, else the default (0 would switch a limit off). */
+const positive = (v: string | undefined, d: number) => int(v, d) || d;
 const flag = (v: string | undefined) => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : undefined);
 const MAX_AUTH_CODE_TTL_SECONDS = 600;
 const isLoopbackUrl = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -90,6 +100,17 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ssoAllowInsecure: flag(env.KEYHAVEN_SSO_ALLOW_INSECURE) ?? false,
     allowedOrigins: (env.KEYHAVEN_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     authCodeTtlSeconds: Math.min(int(env.KEYHAVEN_AUTH_CODE_TTL, MAX_AUTH_CODE_TTL_SECONDS) || MAX_AUTH_CODE_TTL_SECONDS, MAX_AUTH_CODE_TTL_SECONDS),
+    http: httpTimeouts(env),
+    pruneIntervalSeconds: Math.min(int(env.KEYHAVEN_PRUNE_INTERVAL_SECONDS, 300), 24 * 3600),
     logLevel: env.KEYHAVEN_LOG_LEVEL ?? 'info',
+  };
+}
+
+function httpTimeouts(env: NodeJS.ProcessEnv): Config['http'] {
+  const requestTimeoutMs = positive(env.KEYHAVEN_REQUEST_TIMEOUT_MS, 30_000);
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs: Math.min(positive(env.KEYHAVEN_HEADERS_TIMEOUT_MS, 10_000), requestTimeoutMs),
+    keepAliveTimeoutMs: positive(env.KEYHAVEN_KEEPALIVE_TIMEOUT_MS, 5_000),
   };
 }

@@ -51,14 +51,17 @@ export async function createBackend(deps: Deps, handlers: Handlers, security: Re
   const missing = operationIds.filter((id) => typeof handlers[id] !== 'function');
   if (missing.length) throw new Error(`operations without a handler: ${missing.join(', ')}`);
 
+  const routes = (method: string, path: string) => {
+    try {
+      return Boolean(api.router.matchOperation({ method, path, headers: {} }, true));
+    } catch {
+      return false;
+    }
+  };
+  // HEAD is served as GET wherever the spec declares no HEAD of its own (RFC 9110 §9.3.2).
+  const routedMethod = (method: string, path: string) => (method === 'HEAD' && !routes('head', path) && routes('get', path) ? 'GET' : method);
   const allowedMethods = (path: string) =>
-    METHODS.filter((m) => {
-      try {
-        return Boolean(api.router.matchOperation({ method: m, path, headers: {} }, true));
-      } catch {
-        return false;
-      }
-    }).map((m) => m.toUpperCase());
+    METHODS.filter((m) => routes(m, path) || (m === 'head' && routes('get', path))).map((m) => m.toUpperCase());
 
   api.register({
     notFound: () => {
@@ -126,7 +129,8 @@ export async function createBackend(deps: Deps, handlers: Handlers, security: Re
   return async function handle(req: Request, res: Response): Promise<void> {
     try {
       await api.handleRequest(
-        { method: req.method, path: req.path, body: req.body, query: req.query as never, headers: req.headers as never },
+        // Node sends no body in answer to HEAD, whatever the handler writes.
+        { method: routedMethod(req.method, req.path), path: req.path, body: req.body, query: req.query as never, headers: req.headers as never },
         req,
         res,
       );

@@ -2,6 +2,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Deps } from '../deps';
 import { HttpError, badRequest, forbidden } from './errors';
 import { sendError } from './backend';
+import { checkFormBody, checkJsonBody } from './bodyChecks';
+import { MAX_URL_BYTES } from './listen';
 import { SESSION_COOKIE } from './security';
 
 /** One JSON line per request; the path only, never the query (it can carry codes and tokens). */
@@ -26,24 +28,40 @@ export function securityHeaders(_req: Request, res: Response, next: NextFunction
   next();
 }
 
-/** JSON and form bodies up to the configured limit; parser failures become 400/413/415. */
+/**
+ * 414 for a URL longer than MAX_URL_BYTES, before anything reads it. (Node's own cap on the request line
+ * plus headers is larger; a URL beyond that is answered 414 by the HTTP server, src/http/listen.ts.)
+ */
+export function urlLimit(deps: Deps) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.originalUrl.length <= MAX_URL_BYTES) return next();
+    sendError(deps, req, res, new HttpError(414, 'uri_too_long', `URL longer than ${MAX_URL_BYTES} bytes`));
+  };
+}
+
+/**
+ * JSON and form bodies up to the configured limit; parser failures become 400/413/415. Before parsing,
+ * every body is checked in one place (src/http/bodyChecks.ts): UTF-8, and JSON nesting depth.
+ */
 export function bodyParsers(deps: Deps) {
   const limit = deps.config.bodyLimitBytes;
   return [
-    express.json({ limit, type: ['application/json', 'application/*+json'] }),
-    express.urlencoded({ limit, extended: false, parameterLimit: 1000 }),
+    express.json({ limit, type: ['application/json', 'application/*+json'], verify: (_req, _res, buf, charset) => checkJsonBody(buf, charset) }),
+    express.urlencoded({ limit, extended: false, parameterLimit: 1000, verify: (_req, _res, buf) => checkFormBody(buf) }),
     (err: { type?: string; status?: number } & Error, req: Request, res: Response, next: NextFunction) => {
       if (!err) return next();
       const mapped =
-        err.type === 'entity.too.large'
-          ? new HttpError(413, 'payload_too_large', `request body exceeds ${limit} bytes`)
-          : err.type === 'entity.parse.failed'
-            ? badRequest(`malformed JSON: ${err.message}`, '/body')
-            : err.type === 'charset.unsupported' || err.type === 'encoding.unsupported'
-              ? new HttpError(415, 'unsupported_media_type', err.message)
-              : err.status && err.status < 500
-                ? badRequest(err.message)
-                : err;
+        err instanceof HttpError
+          ? err
+          : err.type === 'entity.too.large'
+            ? new HttpError(413, 'payload_too_large', `request body exceeds ${limit} bytes`)
+            : err.type === 'entity.parse.failed'
+              ? badRequest(`malformed JSON: ${err.message}`, '/body')
+              : err.type === 'charset.unsupported' || err.type === 'encoding.unsupported'
+                ? new HttpError(415, 'unsupported_media_type', err.message)
+                : err.status && err.status < 500
+                  ? badRequest(err.message)
+                  : err;
       sendError(deps, req, res, mapped);
     },
   ];

@@ -19,7 +19,7 @@ const oauthCodes: Record<number, string> = {
   413: 'invalid_request', 415: 'invalid_request', 429: 'slow_down', 500: 'server_error',
 };
 
-const CORE_CODES = new Set(['unauthorized', 'forbidden', 'csrf', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'internal_error']);
+const CORE_CODES = new Set(['unauthorized', 'forbidden', 'csrf', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'internal_error', 'request_timeout', 'uri_too_long', 'headers_too_large']);
 
 export function serializeError(surface: Surface, err: HttpError): unknown {
   switch (surface) {

@@ -88,7 +88,10 @@ export async function authenticatePassword(deps: Deps, input: { email: string; p
     await deps.passwords.verifyDummy(input.password);
     throw invalidCredentials();
   }
-  if (!(await deps.passwords.verify(hash, input.password))) throw invalidCredentials();
+  const check = await deps.passwords.verify(hash, input.password);
+  if (!check.ok) throw invalidCredentials();
+  // A hash stored before passwords were normalised is replaced by the normalised one on its first success.
+  if (check.rehash) await deps.repos.users.setPasswordHash(user.id, check.rehash, deps.clock());
   // Only the holder of the password learns that the account is suspended.
   if (user.suspended) throw forbidden('this account is suspended', 'account_suspended');
   // A tenant that enforces SSO refuses password sign-in (told only to the holder of the password).

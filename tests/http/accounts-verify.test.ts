@@ -88,7 +88,7 @@ describe('GET /api/v1/auth/verify', () => {
   it('answers other methods with 405 in the management error shape', async () => {
     const res = await fetch(`${s.baseUrl}/api/v1/auth/verify`, { method: 'POST' });
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET');
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
     expect(await res.json()).toEqual({ errors: [{ code: 'METHOD_NOT_ALLOWED', message: expect.any(String) }] });
   });
 });

@@ -29,6 +29,6 @@ describe('system', () => {
   it('answers a wrong method with 405 and Allow', async () => {
     const res = await fetch(`${s.baseUrl}/healthz`, { method: 'DELETE' });
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET');
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
   });
 });

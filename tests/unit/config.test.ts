@@ -19,4 +19,13 @@ describe('configuration from KEYHAVEN_* variables', () => {
     expect(withEnv({ KEYHAVEN_ALLOWED_ORIGINS: 'https://app.example.com, https://admin.example.com,' }).allowedOrigins)
       .toEqual(['https://app.example.com', 'https://admin.example.com']);
   });
+
+  it('HTTP timeouts: 30 s for a whole request, 10 s for its headers, 5 s keep-alive; headers never longer than the request', () => {
+    expect(withEnv({}).http).toEqual({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+    expect(withEnv({ KEYHAVEN_REQUEST_TIMEOUT_MS: '800', KEYHAVEN_HEADERS_TIMEOUT_MS: '400', KEYHAVEN_KEEPALIVE_TIMEOUT_MS: '300' }).http)
+      .toEqual({ requestTimeoutMs: 800, headersTimeoutMs: 400, keepAliveTimeoutMs: 300 });
+    expect(withEnv({ KEYHAVEN_REQUEST_TIMEOUT_MS: '2000', KEYHAVEN_HEADERS_TIMEOUT_MS: '9000' }).http.headersTimeoutMs).toBe(2000);
+    // 0 or garbage falls back to the default: a server without timeouts is what this setting exists to prevent.
+    for (const v of ['0', 'abc', '-1']) expect(withEnv({ KEYHAVEN_REQUEST_TIMEOUT_MS: v }).http.requestTimeoutMs, v).toBe(30_000);
+  });
 });

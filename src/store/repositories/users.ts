@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB } from '../schema';
 import type { UsersTable } from '../tables/core';
 import { randomBytes } from 'node:crypto';
@@ -80,7 +80,9 @@ export function userRepository(db: Kysely<DB>) {
       await db
         .insertInto('credentials')
         .values({ user_id: userId, type: 'password', secret: hash, meta: null, created_at: now, updated_at: now, used_at: null })
-        .onConflict((oc) => oc.column('user_id').where('type', '=', 'password').doUpdateSet({ secret: hash, updated_at: now }))
+        // The conflict target is the partial index credentials_one_password: SQLite matches its predicate
+        // only when written literally (a bound parameter does not match the index).
+        .onConflict((oc) => oc.column('user_id').where('type', '=', sql.lit('password')).doUpdateSet({ secret: hash, updated_at: now }))
         .execute();
     },
     async markEmailVerified(userId: number, now: number): Promise<void> {
