@@ -1,12 +1,35 @@
-import { parseArgs } from 'node:util';
 import type { Deps } from './deps';
 import { hashToken, randomString } from './services/crypto';
 import { SCOPE_DESCRIPTIONS } from './services/oauth/consent';
 import type { OAuthClient } from './services/oauth/types';
 
-export const CLIENTS_USAGE = `usage: keyhaven clients create --data DIR --name NAME [--redirect-uri URI]... [--grant GRANT]...
-         [--confidential] [--first-party] [--scope SCOPE]... [--token-format jwt|opaque] [--json]
-  grants: authorization_code (default), refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code`;
+export const CLIENTS_HELP = `usage: keyhaven clients create --name NAME [--redirect-uri URI]... [--grant GRANT]... [--scope SCOPE]...
+         [--confidential] [--first-party] [--token-format jwt|opaque] [--json] [--data DIR]
+
+create registers an OAuth application and prints its client_id (and, for a confidential one, its
+client_secret: shown only this once, stored hashed).
+  --name NAME          the name shown on the consent page (at most 100 characters)
+  --redirect-uri URI   repeatable; https, http only on loopback hosts, or a private-use scheme
+                       (com.example.app:/callback) for public clients; authorization_code needs one
+  --grant GRANT        repeatable: authorization_code (default), refresh_token, client_credentials,
+                       urn:ietf:params:oauth:grant-type:device_code
+  --scope SCOPE        repeatable; default openid profile email
+  --confidential       a client with a secret (client_credentials needs it); default public
+  --first-party        skip the consent page
+  --token-format F     jwt (default) or opaque access tokens
+  --json               print {client_id, client_secret?, name, type, redirect_uris, grant_types, scopes, first_party}`;
+
+export const CLIENTS_OPTIONS = {
+  data: { type: 'string' },
+  name: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  grant: { type: 'string', multiple: true },
+  scope: { type: 'string', multiple: true },
+  'token-format': { type: 'string' },
+  confidential: { type: 'boolean' },
+  'first-party': { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
 
 const GRANTS = new Set(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']);
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -90,24 +113,11 @@ export async function createOAuthClient(deps: Deps, c: NewClient): Promise<Creat
   };
 }
 
-/** `keyhaven clients create ...`: parses the arguments; `withDataDir` opens the data directory. */
-export async function clientsCommand(args: string[], withDataDir: <T>(values: { data?: string }, fn: (deps: Deps) => Promise<T>) => Promise<T>): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      data: { type: 'string' },
-      name: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      grant: { type: 'string', multiple: true },
-      scope: { type: 'string', multiple: true },
-      'token-format': { type: 'string' },
-      confidential: { type: 'boolean' },
-      'first-party': { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-  });
-  if (positionals[0] !== 'create' || positionals.length > 1) throw new Error(CLIENTS_USAGE);
+type ClientValues = { [K in keyof typeof CLIENTS_OPTIONS]?: (typeof CLIENTS_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof CLIENTS_OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
+
+/** `keyhaven clients create ...` with parsed options; `withDataDir` opens the (existing) data directory. */
+export async function clientsCommand(parsed: Record<string, unknown>, withDataDir: <T>(fn: (deps: Deps) => Promise<T>) => Promise<T>): Promise<void> {
+  const values = parsed as ClientValues;
   const tokenFormat = values['token-format'] ?? 'jwt';
   if (tokenFormat !== 'jwt' && tokenFormat !== 'opaque') throw new Error('--token-format must be jwt or opaque');
   const input: NewClient = {
@@ -119,8 +129,8 @@ export async function clientsCommand(args: string[], withDataDir: <T>(values: { 
     scopes: values.scope ?? ['openid', 'profile', 'email'],
     tokenFormat,
   };
-  validateNewClient(input); // before the data directory is opened (and created)
-  const created = await withDataDir(values, (deps) => createOAuthClient(deps, input));
+  validateNewClient(input); // before the data directory is opened
+  const created = await withDataDir((deps) => createOAuthClient(deps, input));
   if (values.json) return console.log(JSON.stringify(created));
   console.log(`created ${created.type} application ${created.name}\nclient_id:     ${created.client_id}`);
   if (created.client_secret) console.log(`client_secret: ${created.client_secret}  (shown once; stored hashed)`);

@@ -27,21 +27,27 @@ export function loadMigrations(dir = migrationsDir()): Migration[] {
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f.slice(4, -4), sql: readFileSync(join(dir, f), 'utf8') }));
 }
 
-/** Applies every migration not yet recorded, each in its own transaction. */
+/**
+ * Applies every migration not yet recorded. Reading the applied versions and applying the missing
+ * ones happen in one exclusive (BEGIN IMMEDIATE) transaction: a process that starts while another
+ * one migrates waits for it (busy timeout) and then finds nothing left to do, so any number of
+ * processes may open one database at once. The migrations of one run commit together or not at all.
+ */
 export function migrate(sqlite: Database.Database, migrations = loadMigrations()): number[] {
+  // Idempotent, so it may run outside the lock; a failed run then still leaves the (empty) record table.
   sqlite.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const applied = new Set(
-    sqlite.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
-  );
-  const done: number[] = [];
-  for (const m of migrations) {
-    if (applied.has(m.version)) continue;
-    sqlite.transaction(() => {
+  const run = sqlite.transaction(() => {
+    const applied = new Set(sqlite.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const record = sqlite.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const done: number[] = [];
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
       sqlite.exec(m.sql);
-      sqlite.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-    })();
-    done.push(m.version);
-  }
-  return done;
+      record.run(m.version, m.name, Date.now());
+      done.push(m.version);
+    }
+    return done;
+  });
+  return run.immediate();
 }

@@ -42,7 +42,7 @@ export KEYHAVEN_ARGON2_MEMORY_KIB="${KEYHAVEN_ARGON2_MEMORY_KIB:-19456}"
 node bin/keyhaven.mjs serve --port "$PORT" --host 127.0.0.1 --data "$DATA" >"$LOG" 2>&1 &
 SERVER_PID=$!
 
-for _ in $(seq 100); do
+for _ in $(seq 600); do  # up to 60 s: a loaded 2-core machine starts slowly
   curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
   kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:" >&2; cat "$LOG" >&2; exit 1; }
   sleep 0.1

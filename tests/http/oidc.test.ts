@@ -12,6 +12,7 @@ import { getJwks, getOAuthAuthorizationServerMetadata, getOpenIdConfiguration } 
 import { startServer, type TestServer } from '../helpers/server';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { openStore } from '../../src/store/db';
 import { issueTokens, atHash } from '../../src/services/oauth/tokens';
 import type { OAuthClient } from '../../src/services/oauth/types';
 
@@ -150,6 +151,7 @@ describe('keyhaven keys rotate and init (CLI)', () => {
     const env = { ...process.env, KEYHAVEN_ARGON2_MEMORY_KIB: '1024', KEYHAVEN_ARGON2_TIME: '1' };
     const cli = (...args: string[]) => run('node', ['--import', 'tsx', 'src/cli.ts', ...args], { env, cwd: process.cwd() });
     try {
+      await openStore(dataDir).close(); // the CLI works on a data directory a server has created
       const first = JSON.parse((await cli('init', '--data', dataDir, '--issuer', issuer, '--json')).stdout);
       expect(first).toEqual({ client_id: expect.any(String), client_secret: expect.stringMatching(/^[A-Za-z0-9]{40,60}$/), issuer, audience: `${issuer}/api` });
       const second = JSON.parse((await cli('init', '--data', dataDir, '--issuer', issuer, '--json')).stdout);

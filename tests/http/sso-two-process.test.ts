@@ -1,13 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, freePort } from '../helpers/processes';
 import { launchBrowser } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
 import { startSmtpServer, type SmtpServer } from '../helpers/smtp';
+import { openStore } from '../../src/store/db';
 
 /**
  * OIDC SSO between two Keyhaven processes. The upstream provider is a real `keyhaven serve` child
@@ -17,17 +18,8 @@ import { startSmtpServer, type SmtpServer } from '../helpers/smtp';
  * browsers keep cookies (RFC 6265: the port does not separate them).
  */
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = ['--import', 'tsx', join(ROOT, 'src/cli.ts')];
 const PASSWORD = 'Upstream-Pass-42';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 interface Upstream {
   baseUrl: string;
@@ -193,6 +185,7 @@ async function ssoJourney(startUrl: string, email: string, decision: 'approve' |
 beforeAll(async () => {
   [smtp, down] = await Promise.all([startSmtpServer(), startServer()]);
   const upDir = mkdtempSync(join(tmpdir(), 'keyhaven-upstream-'));
+  await openStore(upDir).close(); // the CLI works on a data directory a server has created
   // The real CLI registers the downstream as a confidential (third-party) application of the upstream.
   const out = execFileSync(process.execPath, [...CLI, 'clients', 'create', '--data', upDir, '--json', '--name', 'Downstream Keyhaven',
     '--redirect-uri', `${down.baseUrl}/api/v1/sso/callback`, '--grant', 'authorization_code', '--confidential'], { cwd: ROOT, encoding: 'utf8' });

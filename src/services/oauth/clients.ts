@@ -163,18 +163,33 @@ export interface InitResult {
   issuer: string;
   audience: string;
   created: boolean;
+  /** The existing application was allowed this issuer's audience by this call. */
+  audienceAdded: boolean;
+  /** Every audience the application may request. */
+  audiences: string[];
 }
 
-/** Creates, once, a confidential client allowed client_credentials for `{issuer}/api`. */
+const MANAGEMENT_CLIENT_NAME = 'Management API (M2M)';
+
+/**
+ * Creates, once, a confidential client allowed client_credentials for `{issuer}/api`. Run again
+ * under another issuer, it allows the application created before that issuer's audience too.
+ */
 export async function initManagementClient(deps: Deps): Promise<InitResult> {
   const audience = managementAudience(deps);
+  const issuer = deps.config.issuer;
   const existing = await deps.repos.oauthClients.findM2MForAudience(audience);
-  if (existing) return { client_id: existing.clientId, issuer: deps.config.issuer, audience, created: false };
+  if (existing) return { client_id: existing.clientId, issuer, audience, created: false, audienceAdded: false, audiences: existing.audiences };
+  const earlier = await deps.repos.oauthClients.findM2M((c) => c.firstParty && c.name === MANAGEMENT_CLIENT_NAME);
+  if (earlier) {
+    const audiences = await deps.repos.oauthClients.addAudience(earlier.clientId, audience);
+    return { client_id: earlier.clientId, issuer, audience, created: false, audienceAdded: true, audiences };
+  }
   const clientId = randomString(32, '0123456789abcdef');
   const secret = randomString(48);
   await deps.repos.oauthClients.insert({
     clientId,
-    name: 'Management API (M2M)',
+    name: MANAGEMENT_CLIENT_NAME,
     type: 'confidential',
     redirectUris: [],
     logoutUris: [],
@@ -186,5 +201,5 @@ export async function initManagementClient(deps: Deps): Promise<InitResult> {
     secretHash: hashToken(secret),
     createdAt: deps.clock(),
   });
-  return { client_id: clientId, client_secret: secret, issuer: deps.config.issuer, audience, created: true };
+  return { client_id: clientId, client_secret: secret, issuer, audience, created: true, audienceAdded: false, audiences: [audience] };
 }

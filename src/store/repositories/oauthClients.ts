@@ -57,8 +57,21 @@ export function oauthClientRepository(db: Kysely<DB>) {
     },
     /** The first confidential client allowed client_credentials for an audience (keyhaven init). */
     async findM2MForAudience(audience: string): Promise<StoredClient | undefined> {
+      return this.findM2M((c) => c.audiences.includes(audience));
+    },
+    /** The oldest confidential client allowed client_credentials that `match` accepts. */
+    async findM2M(match: (c: StoredClient) => boolean): Promise<StoredClient | undefined> {
       const rows = await db.selectFrom('oauth_clients').selectAll().where('type', '=', 'confidential').orderBy('created_at').execute();
-      return rows.map(toClient).find((c) => c.grantTypes.includes('client_credentials') && c.audiences.includes(audience));
+      return rows.map(toClient).find((c) => c.grantTypes.includes('client_credentials') && match(c));
+    },
+    /** Allows the client one more audience (keyhaven init under another issuer); the list is read and written in one transaction. */
+    async addAudience(clientId: string, audience: string): Promise<string[]> {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('oauth_clients').select('audiences').where('client_id', '=', clientId).executeTakeFirstOrThrow();
+        const audiences = [...new Set([...list(row.audiences), audience])];
+        await trx.updateTable('oauth_clients').set({ audiences: JSON.stringify(audiences) }).where('client_id', '=', clientId).execute();
+        return audiences;
+      });
     },
   };
 }
