@@ -14,6 +14,7 @@ export const operationIds = [
   'createAdminNotification',
   'createApiKey',
   'deleteAdminNotification',
+  'getAccountPage',
   'getAdminNotification',
   'getApiReference',
   'getApiReferenceAsset',
@@ -22,6 +23,7 @@ export const operationIds = [
   'getConsentPage',
   'getDevicePage',
   'getHealth',
+  'getHomePage',
   'getJwks',
   'getLoginPage',
   'getOAuth2UserProfile',
@@ -38,6 +40,7 @@ export const operationIds = [
   'listAppNotifications',
   'logout',
   'manageMfa',
+  'postAccountSessions',
   'postConsentPage',
   'postDevicePage',
   'postLoginMfaPage',
@@ -75,6 +78,7 @@ export interface Operations {
   createAdminNotification: { data: T.CreateAdminNotificationData; responses: T.CreateAdminNotificationResponses };
   createApiKey: { data: T.CreateApiKeyData; responses: T.CreateApiKeyResponses };
   deleteAdminNotification: { data: T.DeleteAdminNotificationData; responses: T.DeleteAdminNotificationResponses };
+  getAccountPage: { data: T.GetAccountPageData; responses: T.GetAccountPageResponses };
   getAdminNotification: { data: T.GetAdminNotificationData; responses: T.GetAdminNotificationResponses };
   getApiReference: { data: T.GetApiReferenceData; responses: T.GetApiReferenceResponses };
   getApiReferenceAsset: { data: T.GetApiReferenceAssetData; responses: T.GetApiReferenceAssetResponses };
@@ -83,6 +87,7 @@ export interface Operations {
   getConsentPage: { data: T.GetConsentPageData; responses: T.GetConsentPageResponses };
   getDevicePage: { data: T.GetDevicePageData; responses: T.GetDevicePageResponses };
   getHealth: { data: T.GetHealthData; responses: T.GetHealthResponses };
+  getHomePage: { data: T.GetHomePageData; responses: T.GetHomePageResponses };
   getJwks: { data: T.GetJwksData; responses: T.GetJwksResponses };
   getLoginPage: { data: T.GetLoginPageData; responses: T.GetLoginPageResponses };
   getOAuth2UserProfile: { data: T.GetOAuth2UserProfileData; responses: T.GetOAuth2UserProfileResponses };
@@ -99,6 +104,7 @@ export interface Operations {
   listAppNotifications: { data: T.ListAppNotificationsData; responses: T.ListAppNotificationsResponses };
   logout: { data: T.LogoutData; responses: T.LogoutResponses };
   manageMfa: { data: T.ManageMfaData; responses: T.ManageMfaResponses };
+  postAccountSessions: { data: T.PostAccountSessionsData; responses: T.PostAccountSessionsResponses };
   postConsentPage: { data: T.PostConsentPageData; responses: T.PostConsentPageResponses };
   postDevicePage: { data: T.PostDevicePageData; responses: T.PostDevicePageResponses };
   postLoginMfaPage: { data: T.PostLoginMfaPageData; responses: T.PostLoginMfaPageResponses };

@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AppLoginData, AppLoginErrors, AppLoginResponses, AppLogoutData, AppLogoutErrors, AppLogoutResponses, AppRegisterData, AppRegisterErrors, AppRegisterResponses, AuthorizeOAuth2Data, AuthorizeOAuth2Errors, AuthorizeOAuth2Responses, AuthorizeOAuthData, AuthorizeOAuthErrors, AuthorizeOAuthResponses, BrowserLoginData, BrowserLoginErrors, BrowserLoginResponses, BrowserLogoutData, BrowserLogoutErrors, BrowserLogoutResponses, BrowserRegisterData, BrowserRegisterErrors, BrowserRegisterResponses, ConfirmLogoutData, ConfirmLogoutErrors, ConfirmLogoutResponses, CreateAdminNotificationData, CreateAdminNotificationErrors, CreateAdminNotificationResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, DeleteAdminNotificationData, DeleteAdminNotificationErrors, DeleteAdminNotificationResponses, GetAdminNotificationData, GetAdminNotificationErrors, GetAdminNotificationResponses, GetApiReferenceAssetData, GetApiReferenceAssetErrors, GetApiReferenceAssetResponses, GetApiReferenceData, GetApiReferenceErrors, GetApiReferenceResponses, GetAppSessionData, GetAppSessionErrors, GetAppSessionResponses, GetBrowserSessionData, GetBrowserSessionErrors, GetBrowserSessionResponses, GetConsentPageData, GetConsentPageErrors, GetConsentPageResponses, GetDevicePageData, GetDevicePageErrors, GetDevicePageResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJwksData, GetJwksErrors, GetJwksResponses, GetLoginPageData, GetLoginPageErrors, GetLoginPageResponses, GetOAuth2UserProfileData, GetOAuth2UserProfileErrors, GetOAuth2UserProfileResponses, GetOAuth2UserProfileV2Data, GetOAuth2UserProfileV2Errors, GetOAuth2UserProfileV2Responses, GetOAuthAuthorizationServerMetadataData, GetOAuthAuthorizationServerMetadataErrors, GetOAuthAuthorizationServerMetadataResponses, GetOAuthUserInfoData, GetOAuthUserInfoErrors, GetOAuthUserInfoResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOpenIdConfigurationData, GetOpenIdConfigurationErrors, GetOpenIdConfigurationResponses, GetRegisterPageData, GetRegisterPageErrors, GetRegisterPageResponses, GetSsoConfigData, GetSsoConfigErrors, GetSsoConfigResponses, IntrospectOAuth2TokenData, IntrospectOAuth2TokenErrors, IntrospectOAuth2TokenResponses, ListAdminNotificationsData, ListAdminNotificationsErrors, ListAdminNotificationsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAppNotificationsData, ListAppNotificationsErrors, ListAppNotificationsResponses, LogoutData, LogoutErrors, LogoutResponses, ManageMfaData, ManageMfaErrors, ManageMfaResponses, PostConsentPageData, PostConsentPageErrors, PostConsentPageResponses, PostDevicePageData, PostDevicePageErrors, PostDevicePageResponses, PostLoginMfaPageData, PostLoginMfaPageErrors, PostLoginMfaPageResponses, PostLoginPageData, PostLoginPageErrors, PostLoginPageResponses, PostOAuth2TokenData, PostOAuth2TokenErrors, PostOAuth2TokenResponses, PostOAuthTokenData, PostOAuthTokenErrors, PostOAuthTokenResponses, PostRegisterPageData, PostRegisterPageErrors, PostRegisterPageResponses, PostSsoActionData, PostSsoActionErrors, PostSsoActionResponses, RecordAppActivityData, RecordAppActivityErrors, RecordAppActivityResponses, RecordAppErrorData, RecordAppErrorErrors, RecordAppErrorResponses, RecordAppFeedbackData, RecordAppFeedbackErrors, RecordAppFeedbackResponses, RecordAppInstallationData, RecordAppInstallationErrors, RecordAppInstallationResponses, RegisterAccountData, RegisterAccountErrors, RegisterAccountResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeOAuth2TokenData, RevokeOAuth2TokenErrors, RevokeOAuth2TokenResponses, SsoCallbackData, SsoCallbackErrors, SsoCallbackResponses, StartDeviceAuthorizationData, StartDeviceAuthorizationErrors, StartDeviceAuthorizationResponses, StartSsoData, StartSsoErrors, StartSsoResponses, UpdateAdminNotificationData, UpdateAdminNotificationErrors, UpdateAdminNotificationResponses, VerifyAccountEmailData, VerifyAccountEmailErrors, VerifyAccountEmailResponses } from './types.gen';
+import type { AppLoginData, AppLoginErrors, AppLoginResponses, AppLogoutData, AppLogoutErrors, AppLogoutResponses, AppRegisterData, AppRegisterErrors, AppRegisterResponses, AuthorizeOAuth2Data, AuthorizeOAuth2Errors, AuthorizeOAuth2Responses, AuthorizeOAuthData, AuthorizeOAuthErrors, AuthorizeOAuthResponses, BrowserLoginData, BrowserLoginErrors, BrowserLoginResponses, BrowserLogoutData, BrowserLogoutErrors, BrowserLogoutResponses, BrowserRegisterData, BrowserRegisterErrors, BrowserRegisterResponses, ConfirmLogoutData, ConfirmLogoutErrors, ConfirmLogoutResponses, CreateAdminNotificationData, CreateAdminNotificationErrors, CreateAdminNotificationResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, DeleteAdminNotificationData, DeleteAdminNotificationErrors, DeleteAdminNotificationResponses, GetAccountPageData, GetAccountPageErrors, GetAccountPageResponses, GetAdminNotificationData, GetAdminNotificationErrors, GetAdminNotificationResponses, GetApiReferenceAssetData, GetApiReferenceAssetErrors, GetApiReferenceAssetResponses, GetApiReferenceData, GetApiReferenceErrors, GetApiReferenceResponses, GetAppSessionData, GetAppSessionErrors, GetAppSessionResponses, GetBrowserSessionData, GetBrowserSessionErrors, GetBrowserSessionResponses, GetConsentPageData, GetConsentPageErrors, GetConsentPageResponses, GetDevicePageData, GetDevicePageErrors, GetDevicePageResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetHomePageData, GetHomePageErrors, GetHomePageResponses, GetJwksData, GetJwksErrors, GetJwksResponses, GetLoginPageData, GetLoginPageErrors, GetLoginPageResponses, GetOAuth2UserProfileData, GetOAuth2UserProfileErrors, GetOAuth2UserProfileResponses, GetOAuth2UserProfileV2Data, GetOAuth2UserProfileV2Errors, GetOAuth2UserProfileV2Responses, GetOAuthAuthorizationServerMetadataData, GetOAuthAuthorizationServerMetadataErrors, GetOAuthAuthorizationServerMetadataResponses, GetOAuthUserInfoData, GetOAuthUserInfoErrors, GetOAuthUserInfoResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOpenIdConfigurationData, GetOpenIdConfigurationErrors, GetOpenIdConfigurationResponses, GetRegisterPageData, GetRegisterPageErrors, GetRegisterPageResponses, GetSsoConfigData, GetSsoConfigErrors, GetSsoConfigResponses, IntrospectOAuth2TokenData, IntrospectOAuth2TokenErrors, IntrospectOAuth2TokenResponses, ListAdminNotificationsData, ListAdminNotificationsErrors, ListAdminNotificationsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAppNotificationsData, ListAppNotificationsErrors, ListAppNotificationsResponses, LogoutData, LogoutErrors, LogoutResponses, ManageMfaData, ManageMfaErrors, ManageMfaResponses, PostAccountSessionsData, PostAccountSessionsErrors, PostAccountSessionsResponses, PostConsentPageData, PostConsentPageErrors, PostConsentPageResponses, PostDevicePageData, PostDevicePageErrors, PostDevicePageResponses, PostLoginMfaPageData, PostLoginMfaPageErrors, PostLoginMfaPageResponses, PostLoginPageData, PostLoginPageErrors, PostLoginPageResponses, PostOAuth2TokenData, PostOAuth2TokenErrors, PostOAuth2TokenResponses, PostOAuthTokenData, PostOAuthTokenErrors, PostOAuthTokenResponses, PostRegisterPageData, PostRegisterPageErrors, PostRegisterPageResponses, PostSsoActionData, PostSsoActionErrors, PostSsoActionResponses, RecordAppActivityData, RecordAppActivityErrors, RecordAppActivityResponses, RecordAppErrorData, RecordAppErrorErrors, RecordAppErrorResponses, RecordAppFeedbackData, RecordAppFeedbackErrors, RecordAppFeedbackResponses, RecordAppInstallationData, RecordAppInstallationErrors, RecordAppInstallationResponses, RegisterAccountData, RegisterAccountErrors, RegisterAccountResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeOAuth2TokenData, RevokeOAuth2TokenErrors, RevokeOAuth2TokenResponses, SsoCallbackData, SsoCallbackErrors, SsoCallbackResponses, StartDeviceAuthorizationData, StartDeviceAuthorizationErrors, StartDeviceAuthorizationResponses, StartSsoData, StartSsoErrors, StartSsoResponses, UpdateAdminNotificationData, UpdateAdminNotificationErrors, UpdateAdminNotificationResponses, VerifyAccountEmailData, VerifyAccountEmailErrors, VerifyAccountEmailResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -17,6 +17,23 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
      */
     meta?: Record<string, unknown>;
 };
+
+/**
+ * Landing page
+ *
+ * What this server is, with links to sign in (`/login`), create an account (`/register`) and the API
+ * reference (`/docs`). With a browser session it says who is signed in and links to the account page.
+ *
+ */
+export const getHomePage = <ThrowOnError extends boolean = false>(options?: Options<GetHomePageData, ThrowOnError>) => (options?.client ?? client).get<GetHomePageResponses, GetHomePageErrors, ThrowOnError>({
+    security: [{
+            in: 'cookie',
+            name: 'kendr_session',
+            type: 'apiKey'
+        }],
+    url: '/',
+    ...options
+});
 
 /**
  * Signing keys (JWKS)
@@ -41,6 +58,49 @@ export const getOAuthAuthorizationServerMetadata = <ThrowOnError extends boolean
  *
  */
 export const getOpenIdConfiguration = <ThrowOnError extends boolean = false>(options?: Options<GetOpenIdConfigurationData, ThrowOnError>) => (options?.client ?? client).get<GetOpenIdConfigurationResponses, GetOpenIdConfigurationErrors, ThrowOnError>({ url: '/.well-known/openid-configuration', ...options });
+
+/**
+ * Account page
+ *
+ * Who is signed in (email, name), a sign-out button (the logout form), whether TOTP is on and how many
+ * backup codes remain, and the user's live browser and app sessions (created, last seen, user agent,
+ * address; this browser's session marked) with a form to end one or all others.
+ * Direct sign-ins and registrations (no application waiting) land here. Not signed in → the sign-in page.
+ *
+ */
+export const getAccountPage = <ThrowOnError extends boolean = false>(options?: Options<GetAccountPageData, ThrowOnError>) => (options?.client ?? client).get<GetAccountPageResponses, GetAccountPageErrors, ThrowOnError>({
+    security: [{
+            in: 'cookie',
+            name: 'kendr_session',
+            type: 'apiKey'
+        }],
+    url: '/account',
+    ...options
+});
+
+/**
+ * End one or all other sessions
+ *
+ * Ends one of the signed-in user's other sessions (`end` = its id) or every session but this one
+ * (`end=others`). A browser session's cookie and an app session's `X-Kendr-Session` token stop working
+ * at once. Answered with 303 to the account page; not signed in → the sign-in page. This browser's own
+ * session is ended with the sign-out button (`POST /logout`), not here.
+ *
+ */
+export const postAccountSessions = <ThrowOnError extends boolean = false>(options: Options<PostAccountSessionsData, ThrowOnError>) => (options.client ?? client).post<PostAccountSessionsResponses, PostAccountSessionsErrors, ThrowOnError>({
+    ...urlSearchParamsBodySerializer,
+    security: [{
+            in: 'cookie',
+            name: 'kendr_session',
+            type: 'apiKey'
+        }],
+    url: '/account/sessions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        ...options.headers
+    }
+});
 
 /**
  * List every notification
@@ -652,7 +712,9 @@ export const postConsentPage = <ThrowOnError extends boolean = false>(options: O
 /**
  * API reference page rendered from this document
  *
- * An HTML page (Swagger UI, served by this server; no CDN) over `/openapi.json`.
+ * An HTML page (Swagger UI, served by this server; no CDN) over `/openapi.json`. "Try it out" sends
+ * requests to this server (the document's `servers` names its issuer).
+ *
  */
 export const getApiReference = <ThrowOnError extends boolean = false>(options?: Options<GetApiReferenceData, ThrowOnError>) => (options?.client ?? client).get<GetApiReferenceResponses, GetApiReferenceErrors, ThrowOnError>({ url: '/docs', ...options });
 
@@ -689,7 +751,7 @@ export const getLoginPage = <ThrowOnError extends boolean = false>(options?: Opt
  *
  * Checks the email and password (an unknown email and a wrong password get the same answer; attempts are
  * rate limited per account and per address), sets the `kendr_session` cookie and continues: to the pending
- * authorization request, the device page, or back to the sign-in page. A user with MFA on gets the code form.
+ * authorization request, the device page, or (a direct sign-in) the account page. A user with MFA on gets the code form.
  *
  */
 export const postLoginPage = <ThrowOnError extends boolean = false>(options: Options<PostLoginPageData, ThrowOnError>) => (options.client ?? client).post<PostLoginPageResponses, PostLoginPageErrors, ThrowOnError>({
@@ -1005,6 +1067,8 @@ export const getOAuth2UserProfileV2 = <ThrowOnError extends boolean = false>(opt
 
 /**
  * The bundled OpenAPI document
+ *
+ * This document, with `servers` naming this server's issuer (`KEYHAVEN_ISSUER`, else its listening address).
  */
 export const getOpenApiDocument = <ThrowOnError extends boolean = false>(options?: Options<GetOpenApiDocumentData, ThrowOnError>) => (options?.client ?? client).get<GetOpenApiDocumentResponses, GetOpenApiDocumentErrors, ThrowOnError>({ url: '/openapi.json', ...options });
 

@@ -4,6 +4,17 @@ export type ClientOptions = {
     baseUrl: 'http://127.0.0.1:3000' | (string & {});
 };
 
+/**
+ * The sessions form of the account page.
+ */
+export type AccountSessionsForm = {
+    csrf_token?: CsrfToken;
+    /**
+     * The id of one of the user's other sessions, or `others` for every session but this one.
+     */
+    end?: string;
+};
+
 export type ActivityRecorded = {
     status: 'recorded';
     /**
@@ -87,7 +98,7 @@ export type ApiKeyCreated = {
 
 export type ApiKeyCreateRequest = {
     /**
-     * Key name. Generated (`API key <prefix>`) when omitted or blank.
+     * Key name (no control characters). Generated (`API key <prefix>`) when omitted or blank.
      */
     name?: string;
     /**
@@ -601,7 +612,7 @@ export type OAuthError = {
  */
 export type RegisterAccountRequest = {
     /**
-     * Full name.
+     * Full name (no control characters).
      */
     name: string;
     email: string;
@@ -663,7 +674,7 @@ export type SessionRegisterRequest = {
      */
     password: string;
     /**
-     * Optional display name.
+     * Optional display name (no control characters).
      */
     full_name?: string;
 };
@@ -848,7 +859,10 @@ export type TokenRequest = {
      */
     scope?: string;
     /**
-     * Requested audience(s) for client_credentials; the parameter may repeat.
+     * Requested audience(s); the parameter may repeat. For client_credentials, each must be one the
+     * client may use. For refresh_token, each must be one of the grant's audiences (a refresh may narrow
+     * them, never widen: `invalid_target`).
+     *
      */
     audience?: string | Array<string>;
     [key: string]: unknown;
@@ -965,6 +979,39 @@ export type SsoConfigureRequestWritable = {
     config: SsoConfigInputWritable;
 };
 
+export type GetHomePageData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/';
+};
+
+export type GetHomePageErrors = {
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+    /**
+     * Any other status (a request the server refuses before the page) is an error body.
+     */
+    default: ApiError;
+};
+
+export type GetHomePageError = GetHomePageErrors[keyof GetHomePageErrors];
+
+export type GetHomePageResponses = {
+    /**
+     * The page.
+     */
+    200: HtmlPage;
+};
+
+export type GetHomePageResponse = GetHomePageResponses[keyof GetHomePageResponses];
+
 export type GetJwksData = {
     body?: never;
     path?: never;
@@ -1051,6 +1098,99 @@ export type GetOpenIdConfigurationResponses = {
 };
 
 export type GetOpenIdConfigurationResponse = GetOpenIdConfigurationResponses[keyof GetOpenIdConfigurationResponses];
+
+export type GetAccountPageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Set by the sessions form after it ended one session (`session`) or all others (`others`).
+         */
+        ended?: 'session' | 'others';
+    };
+    url: '/account';
+};
+
+export type GetAccountPageErrors = {
+    /**
+     * A parameter fails the schema.
+     */
+    400: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type GetAccountPageError = GetAccountPageErrors[keyof GetAccountPageErrors];
+
+export type GetAccountPageResponses = {
+    /**
+     * The page.
+     */
+    200: HtmlPage;
+};
+
+export type GetAccountPageResponse = GetAccountPageResponses[keyof GetAccountPageResponses];
+
+export type PostAccountSessionsData = {
+    body: AccountSessionsForm;
+    path?: never;
+    query?: never;
+    url: '/account/sessions';
+};
+
+export type PostAccountSessionsErrors = {
+    /**
+     * `end` is missing, names this browser's own session, or names no live session of this user (the account
+     * page, with the error); or the body fails the schema (JSON).
+     *
+     */
+    400: ApiError;
+    /**
+     * The CSRF token is missing or wrong, or the request is cross-site.
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostAccountSessionsError = PostAccountSessionsErrors[keyof PostAccountSessionsErrors];
+
+export type PostAccountSessionsResponses = {
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostAccountSessionsResponse = PostAccountSessionsResponses[keyof PostAccountSessionsResponses];
 
 export type ListAdminNotificationsData = {
     body?: never;
@@ -2899,7 +3039,7 @@ export type AuthorizeOAuthData = {
          */
         response_mode?: string;
         /**
-         * Not supported (request_not_supported).
+         * Not supported (request_not_supported); a JWT (RFC 9101).
          */
         request?: string;
         /**
@@ -2935,7 +3075,7 @@ export type AuthorizeOAuthData = {
          */
         audience?: Array<string>;
         /**
-         * Any other parameter (seed 002's `utm_*`, …) is accepted and ignored (RFC 6749 §3.1).
+         * Any other parameter (seed 002's `utm_*`, …) is accepted and ignored (RFC 6749 §3.1), within the URL limit (64 KiB).
          */
         other?: {
             [key: string]: unknown;
@@ -3243,7 +3383,7 @@ export type AuthorizeOAuth2Data = {
          */
         response_mode?: string;
         /**
-         * Not supported (request_not_supported).
+         * Not supported (request_not_supported); a JWT (RFC 9101).
          */
         request?: string;
         /**
@@ -3279,7 +3419,7 @@ export type AuthorizeOAuth2Data = {
          */
         audience?: Array<string>;
         /**
-         * Any other parameter (seed 002's `utm_*`, …) is accepted and ignored (RFC 6749 §3.1).
+         * Any other parameter (seed 002's `utm_*`, …) is accepted and ignored (RFC 6749 §3.1), within the URL limit (64 KiB).
          */
         other?: {
             [key: string]: unknown;

@@ -11,6 +11,7 @@ import { pageHandlers } from './pages';
 import { consentPageHandlers } from './consentPages';
 import { devicePageHandlers } from './devicePages';
 import { logoutPageHandlers } from './logoutPages';
+import { accountPageHandlers } from './accountPages';
 import { mfaHandlers } from './mfa';
 import { ssoHandlers } from './sso';
 import { sessionHandlers } from './session';
@@ -30,6 +31,7 @@ export const handlers: Handlers = {
   ...consentPageHandlers,
   ...devicePageHandlers,
   ...logoutPageHandlers,
+  ...accountPageHandlers,
   ...mfaHandlers,
   ...ssoHandlers,
   ...sessionHandlers,

@@ -21,7 +21,7 @@ function safeReturnTo(value: string | undefined): string | undefined {
   return value && /^\/oauth\/device(\?[^\\]*)?$/.test(value) && value.length <= 2000 ? value : undefined;
 }
 
-/** After a sign-in or registration: the pending authorization request, the device page, or the sign-in page. */
+/** After a sign-in or registration: the pending authorization request, the device page, or the account page. */
 async function continueSignedIn(deps: Deps, session: BrowserSession, c: Continuation, cookies: CookieSpec[]): Promise<never> {
   if (c.req) {
     const pending = await loadPending(deps, c.req);
@@ -30,7 +30,7 @@ async function continueSignedIn(deps: Deps, session: BrowserSession, c: Continua
     }
     return outcomeResult(await proceed(deps, pending, session), 303, cookies);
   }
-  return redirect(303, safeReturnTo(c.returnTo) ?? '/login', cookies);
+  return redirect(303, safeReturnTo(c.returnTo) ?? '/account', cookies);
 }
 
 /** A new browser session replaces the one the browser had (account switch, fixation). */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import spec from '../../generated/openapi.json';
 import type { Handlers } from '../http/handler';
-import { apiReferencePage } from '../pages/apiReference';
+import { apiReferencePage, servedDocument } from '../pages/apiReference';
 import { docsAsset } from '../pages/assets';
 
 export const systemHandlers = {
@@ -18,5 +18,5 @@ export const systemHandlers = {
     const asset = docsAsset(path.asset);
     return { status: 200, html: asset.body, headers: { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=3600' } };
   },
-  getOpenApiDocument: () => ({ status: 200, body: spec as Record<string, unknown> }),
+  getOpenApiDocument: ({ deps }) => ({ status: 200, body: servedDocument(spec as Record<string, unknown>, deps.config.issuer) }),
 } satisfies Partial<Handlers>;

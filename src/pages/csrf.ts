@@ -11,7 +11,7 @@ export const CSRF_COOKIE = 'kendr_csrf';
 const COOKIE_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 const MAX_AGE_SECONDS = 12 * 3600;
 
-export type FormName = 'login' | 'login-mfa' | 'register' | 'consent' | 'device' | 'logout';
+export type FormName = 'login' | 'login-mfa' | 'register' | 'consent' | 'device' | 'logout' | 'account-sessions';
 
 export interface Csrf {
   /** The token to embed in the form. */
@@ -30,6 +30,14 @@ export function issueCsrf(cookies: Record<string, string | undefined>, form: For
     token: tokenFor(secret, form),
     cookie: { name: CSRF_COOKIE, value: secret, maxAge: MAX_AGE_SECONDS, httpOnly: true, sameSite: 'lax' },
   };
+}
+
+/** Tokens for a page with several forms, all bound to the same browser secret (one cookie at most). */
+export function issueCsrfForms<F extends FormName>(cookies: Record<string, string | undefined>, forms: readonly F[]): { tokens: Record<F, string>; cookie?: CookieSpec } {
+  const first = issueCsrf(cookies, forms[0]);
+  const secret = first.cookie?.value ?? cookies[CSRF_COOKIE]!;
+  const tokens = Object.fromEntries(forms.map((f) => [f, tokenFor(secret, f)])) as Record<F, string>;
+  return { tokens, ...(first.cookie ? { cookie: first.cookie } : {}) };
 }
 
 /** True when the submitted token belongs to this browser and form, and the request is not cross-origin. */

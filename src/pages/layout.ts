@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { FAVICON_LINK } from './favicon';
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function esc(value: unknown): string {
@@ -19,14 +20,24 @@ export const banner = (b?: Banner) => (b ? `<p class="banner ${b.kind}" role="${
 
 const CSS = `
 *{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f4f5f7;color:#1d2330}
-main{max-width:26rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:.75rem;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+body{margin:0;padding:0 1rem;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f4f5f7;color:#1d2330}
+main{max-width:26rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:.75rem;box-shadow:0 1px 4px rgba(0,0,0,.08);overflow-wrap:anywhere}
+@media (max-width:30rem){main{margin:1.5rem auto;padding:1.5rem 1.25rem}}
 h1{font-size:1.4rem;margin:0 0 1rem}
+h2{font-size:1.1rem;margin:1.75rem 0 .5rem}
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
 input[type=email],input[type=password],input[type=text]{width:100%;padding:.6rem;border:1px solid #c5cad3;border-radius:.4rem;font:inherit}
-button{margin-top:1rem;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2d5bd7;color:#fff;font:inherit;cursor:pointer}
-button.secondary{background:#e4e7ec;color:#1d2330}
-.actions{display:flex;gap:.75rem}
+button,a.button{display:inline-block;margin-top:1rem;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2d5bd7;color:#fff;font:inherit;text-decoration:none;cursor:pointer}
+button.secondary,a.button.secondary{background:#e4e7ec;color:#1d2330}
+.actions{display:flex;flex-wrap:wrap;gap:0 .75rem}
+.hint{display:block;margin-top:.25rem}
+dl.facts{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0}
+dl.facts dt{font-weight:600}dl.facts dd{margin:0;min-width:0}
+ul.sessions{list-style:none;padding:0;margin:0}
+li.session{padding:.75rem 0;border-top:1px solid #e4e7ec}
+li.session p{margin:0}
+li.session button{margin-top:.5rem;padding:.35rem .9rem}
+.tag{display:inline-block;margin-left:.5rem;padding:0 .5rem;border-radius:1rem;background:#e6f4ea;color:#1e5b2f;font-size:.85rem}
 .banner{padding:.6rem .8rem;border-radius:.4rem}
 .error{background:#fdecea;color:#8a1c13}.info{background:#e8f0fe;color:#1a3d8f}.success{background:#e6f4ea;color:#1e5b2f}
 .code{font:600 1.4rem ui-monospace,monospace;letter-spacing:.15em}
@@ -60,6 +71,7 @@ export function layout(title: string, body: string, lang = 'en'): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · Keyhaven</title>
+${FAVICON_LINK}
 <style>${CSS}</style>
 </head>
 <body>

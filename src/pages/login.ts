@@ -29,7 +29,7 @@ export interface LoginPageInput extends Continuation {
 export function loginPage(p: LoginPageInput): string {
   const to = p.clientName ? `<p class="muted">to continue to <strong>${esc(p.clientName)}</strong></p>` : '';
   const signedIn = p.signedInAs
-    ? `<p class="banner info" role="status">You are signed in as ${esc(p.signedInAs)}. <a href="/logout">Sign out</a></p>`
+    ? `<p class="banner info" role="status">You are signed in as ${esc(p.signedInAs)}. <a href="/account">Your account</a> · <a href="/logout">Sign out</a></p>`
     : '';
   return layout(
     'Sign in',

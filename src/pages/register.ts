@@ -24,8 +24,8 @@ ${hidden({ csrf_token: p.csrf, req: p.req, return_to: p.returnTo })}
 <label for="email">Email</label>
 <input id="email" name="email" type="email" autocomplete="username" required maxlength="320" value="${esc(p.email)}">
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="256">
-<small>At least 8 characters.</small>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="256" aria-describedby="password-hint">
+<small id="password-hint" class="hint">At least 8 characters.</small>
 <button type="submit">Create account</button>
 </form>
 <p>Already have an account? <a href="/login${esc(continuationQuery(p))}">Sign in</a></p>`,

@@ -60,3 +60,51 @@ export async function authenticateSession(deps: Deps, token: string, kind: Sessi
 export async function revokeSession(deps: Deps, sessionId: string): Promise<void> {
   await deps.repos.sessions.revoke(sessionId, deps.clock());
 }
+
+export interface SessionSummary {
+  id: string;
+  kind: Session['kind'];
+  createdAt: number;
+  lastSeenAt: number;
+  userAgent: string | null;
+  ip: string | null;
+  /** The session the request came with. */
+  current: boolean;
+}
+
+/** How many sessions the account page lists (the most recently used). */
+export const LISTED_SESSIONS = 50;
+
+/** A user's live browser and app sessions: the current one first, then the most recently used. */
+export async function listUserSessions(deps: Deps, userId: number, currentSessionId: string): Promise<{ sessions: SessionSummary[]; total: number }> {
+  const { rows, total } = await deps.repos.sessions.listLiveForUser(userId, deps.clock(), LISTED_SESSIONS);
+  const sessions = rows.map((s) => ({
+    id: s.id,
+    kind: s.kind,
+    createdAt: s.created_at,
+    lastSeenAt: s.last_seen_at,
+    userAgent: s.user_agent,
+    ip: s.ip,
+    current: s.id === currentSessionId,
+  }));
+  sessions.sort((a, b) => Number(b.current) - Number(a.current));
+  return { sessions, total };
+}
+
+export type EndSessionsOutcome = { ok: true; ended: 'session' | 'others' } | { ok: false; reason: 'missing' | 'current' | 'unknown' };
+
+/**
+ * Ends one of the user's other sessions (`end` = its id) or all but the current one (`end` = `others`).
+ * The current session is ended by signing out, not here; a session that is not a live one of this
+ * user is refused without saying whether it exists.
+ */
+export async function endUserSessions(deps: Deps, userId: number, currentSessionId: string, end: string | undefined): Promise<EndSessionsOutcome> {
+  const now = deps.clock();
+  if (!end) return { ok: false, reason: 'missing' };
+  if (end === 'others') {
+    await deps.repos.sessions.revokeAllForUserExcept(userId, currentSessionId, now);
+    return { ok: true, ended: 'others' };
+  }
+  if (end === currentSessionId) return { ok: false, reason: 'current' };
+  return (await deps.repos.sessions.revokeLiveOfUser(end, userId, now)) ? { ok: true, ended: 'session' } : { ok: false, reason: 'unknown' };
+}

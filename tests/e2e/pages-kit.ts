@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
 import { hashToken } from '../../src/services/crypto';
@@ -80,8 +80,8 @@ export interface Opened {
   consoleErrors: string[];
 }
 
-export async function openContext(kit: Kit): Promise<Opened> {
-  const context = await kit.browser.newContext();
+export async function openContext(kit: Kit, options: BrowserContextOptions = {}): Promise<Opened> {
+  const context = await kit.browser.newContext(options);
   // Fail a wrong expectation in seconds, with the step that failed, rather than at the test timeout.
   context.setDefaultTimeout(10_000);
   const pageResponses: Opened['pageResponses'] = [];

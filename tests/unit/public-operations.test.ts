@@ -53,6 +53,9 @@ const PUBLIC_OPERATIONS: Record<string, string> = {
   postConsentPage: 'consent form; without a session it sends the browser to sign in',
   getDevicePage: 'device verification page; without a session it sends the browser to sign in',
   postDevicePage: 'device verification form; without a session it sends the browser to sign in',
+  getHomePage: 'landing page at /; names the signed-in user when there is a session',
+  getAccountPage: 'account page; without a session it sends the browser to sign in',
+  postAccountSessions: 'account sessions form (CSRF token checked); without a session it sends the browser to sign in',
 };
 
 type Op = { operationId: string; security?: Record<string, string[]>[] };

@@ -9,7 +9,7 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   email: 'See your email address',
   offline_access: 'Stay signed in (refresh tokens)',
   offline: 'Stay signed in (refresh tokens)',
-  app: 'Use your Kendr account: dashboard, API keys, purchases and queries',
+  app: 'Act on your account for you: API keys, two-step verification and sign-in settings',
 };
 
 /** The scopes a request gets: the requested ones (all must be known), else the client's defaults. */
