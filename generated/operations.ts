@@ -13,7 +13,9 @@ export const operationIds = [
   'confirmLogout',
   'createAdminNotification',
   'createApiKey',
+  'createPermission',
   'deleteAdminNotification',
+  'deletePermission',
   'getAccountPage',
   'getAdminNotification',
   'getApiReference',
@@ -32,6 +34,7 @@ export const operationIds = [
   'getOAuthUserInfo',
   'getOpenApiDocument',
   'getOpenIdConfiguration',
+  'getPermissions',
   'getRegisterPage',
   'getSsoConfig',
   'introspectOAuth2Token',
@@ -60,6 +63,7 @@ export const operationIds = [
   'startDeviceAuthorization',
   'startSso',
   'updateAdminNotification',
+  'updatePermissions',
   'verifyAccountEmail',
 ] as const;
 
@@ -77,7 +81,9 @@ export interface Operations {
   confirmLogout: { data: T.ConfirmLogoutData; responses: T.ConfirmLogoutResponses };
   createAdminNotification: { data: T.CreateAdminNotificationData; responses: T.CreateAdminNotificationResponses };
   createApiKey: { data: T.CreateApiKeyData; responses: T.CreateApiKeyResponses };
+  createPermission: { data: T.CreatePermissionData; responses: T.CreatePermissionResponses };
   deleteAdminNotification: { data: T.DeleteAdminNotificationData; responses: T.DeleteAdminNotificationResponses };
+  deletePermission: { data: T.DeletePermissionData; responses: T.DeletePermissionResponses };
   getAccountPage: { data: T.GetAccountPageData; responses: T.GetAccountPageResponses };
   getAdminNotification: { data: T.GetAdminNotificationData; responses: T.GetAdminNotificationResponses };
   getApiReference: { data: T.GetApiReferenceData; responses: T.GetApiReferenceResponses };
@@ -96,6 +102,7 @@ export interface Operations {
   getOAuthUserInfo: { data: T.GetOAuthUserInfoData; responses: T.GetOAuthUserInfoResponses };
   getOpenApiDocument: { data: T.GetOpenApiDocumentData; responses: T.GetOpenApiDocumentResponses };
   getOpenIdConfiguration: { data: T.GetOpenIdConfigurationData; responses: T.GetOpenIdConfigurationResponses };
+  getPermissions: { data: T.GetPermissionsData; responses: T.GetPermissionsResponses };
   getRegisterPage: { data: T.GetRegisterPageData; responses: T.GetRegisterPageResponses };
   getSsoConfig: { data: T.GetSsoConfigData; responses: T.GetSsoConfigResponses };
   introspectOAuth2Token: { data: T.IntrospectOAuth2TokenData; responses: T.IntrospectOAuth2TokenResponses };
@@ -124,5 +131,6 @@ export interface Operations {
   startDeviceAuthorization: { data: T.StartDeviceAuthorizationData; responses: T.StartDeviceAuthorizationResponses };
   startSso: { data: T.StartSsoData; responses: T.StartSsoResponses };
   updateAdminNotification: { data: T.UpdateAdminNotificationData; responses: T.UpdateAdminNotificationResponses };
+  updatePermissions: { data: T.UpdatePermissionsData; responses: T.UpdatePermissionsResponses };
   verifyAccountEmail: { data: T.VerifyAccountEmailData; responses: T.VerifyAccountEmailResponses };
 }

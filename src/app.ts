@@ -7,7 +7,7 @@ import { createDeps, type Deps } from './deps';
 import { createBackend } from './http/backend';
 import { bodyParsers, csrfGuard, requestLog, securityHeaders, urlLimit } from './http/middleware';
 import { handlers } from './handlers';
-import { securityHandlers } from './http/securityHandlers';
+import { securityHandlers } from './http/security';
 import { onStart } from './startup';
 import { startMaintenance } from './services/maintenance';
 

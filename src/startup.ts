@@ -1,11 +1,12 @@
 import type { Deps } from './deps';
-import { seedFirstPartyClients } from './services/oauth/clients';
+import { seedFirstPartyClients, syncManagementClientScopes } from './services/oauth/clients';
 import { ensureSigningKey } from './services/oauth/keys';
 import { pruneAndLog } from './services/maintenance';
 
 /** Runs once at start-up after migrations: seeding and key set-up of each feature. */
 export async function onStart(deps: Deps): Promise<void> {
   await seedFirstPartyClients(deps);
+  await syncManagementClientScopes(deps);
   await ensureSigningKey(deps);
   // Expired rows of every table (then periodically: startMaintenance in app.ts).
   await pruneAndLog(deps);

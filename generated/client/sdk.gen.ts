@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AppLoginData, AppLoginErrors, AppLoginResponses, AppLogoutData, AppLogoutErrors, AppLogoutResponses, AppRegisterData, AppRegisterErrors, AppRegisterResponses, AuthorizeOAuth2Data, AuthorizeOAuth2Errors, AuthorizeOAuth2Responses, AuthorizeOAuthData, AuthorizeOAuthErrors, AuthorizeOAuthResponses, BrowserLoginData, BrowserLoginErrors, BrowserLoginResponses, BrowserLogoutData, BrowserLogoutErrors, BrowserLogoutResponses, BrowserRegisterData, BrowserRegisterErrors, BrowserRegisterResponses, ConfirmLogoutData, ConfirmLogoutErrors, ConfirmLogoutResponses, CreateAdminNotificationData, CreateAdminNotificationErrors, CreateAdminNotificationResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, DeleteAdminNotificationData, DeleteAdminNotificationErrors, DeleteAdminNotificationResponses, GetAccountPageData, GetAccountPageErrors, GetAccountPageResponses, GetAdminNotificationData, GetAdminNotificationErrors, GetAdminNotificationResponses, GetApiReferenceAssetData, GetApiReferenceAssetErrors, GetApiReferenceAssetResponses, GetApiReferenceData, GetApiReferenceErrors, GetApiReferenceResponses, GetAppSessionData, GetAppSessionErrors, GetAppSessionResponses, GetBrowserSessionData, GetBrowserSessionErrors, GetBrowserSessionResponses, GetConsentPageData, GetConsentPageErrors, GetConsentPageResponses, GetDevicePageData, GetDevicePageErrors, GetDevicePageResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetHomePageData, GetHomePageErrors, GetHomePageResponses, GetJwksData, GetJwksErrors, GetJwksResponses, GetLoginPageData, GetLoginPageErrors, GetLoginPageResponses, GetOAuth2UserProfileData, GetOAuth2UserProfileErrors, GetOAuth2UserProfileResponses, GetOAuth2UserProfileV2Data, GetOAuth2UserProfileV2Errors, GetOAuth2UserProfileV2Responses, GetOAuthAuthorizationServerMetadataData, GetOAuthAuthorizationServerMetadataErrors, GetOAuthAuthorizationServerMetadataResponses, GetOAuthUserInfoData, GetOAuthUserInfoErrors, GetOAuthUserInfoResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOpenIdConfigurationData, GetOpenIdConfigurationErrors, GetOpenIdConfigurationResponses, GetRegisterPageData, GetRegisterPageErrors, GetRegisterPageResponses, GetSsoConfigData, GetSsoConfigErrors, GetSsoConfigResponses, IntrospectOAuth2TokenData, IntrospectOAuth2TokenErrors, IntrospectOAuth2TokenResponses, ListAdminNotificationsData, ListAdminNotificationsErrors, ListAdminNotificationsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAppNotificationsData, ListAppNotificationsErrors, ListAppNotificationsResponses, LogoutData, LogoutErrors, LogoutResponses, ManageMfaData, ManageMfaErrors, ManageMfaResponses, PostAccountSessionsData, PostAccountSessionsErrors, PostAccountSessionsResponses, PostConsentPageData, PostConsentPageErrors, PostConsentPageResponses, PostDevicePageData, PostDevicePageErrors, PostDevicePageResponses, PostLoginMfaPageData, PostLoginMfaPageErrors, PostLoginMfaPageResponses, PostLoginPageData, PostLoginPageErrors, PostLoginPageResponses, PostOAuth2TokenData, PostOAuth2TokenErrors, PostOAuth2TokenResponses, PostOAuthTokenData, PostOAuthTokenErrors, PostOAuthTokenResponses, PostRegisterPageData, PostRegisterPageErrors, PostRegisterPageResponses, PostSsoActionData, PostSsoActionErrors, PostSsoActionResponses, RecordAppActivityData, RecordAppActivityErrors, RecordAppActivityResponses, RecordAppErrorData, RecordAppErrorErrors, RecordAppErrorResponses, RecordAppFeedbackData, RecordAppFeedbackErrors, RecordAppFeedbackResponses, RecordAppInstallationData, RecordAppInstallationErrors, RecordAppInstallationResponses, RegisterAccountData, RegisterAccountErrors, RegisterAccountResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeOAuth2TokenData, RevokeOAuth2TokenErrors, RevokeOAuth2TokenResponses, SsoCallbackData, SsoCallbackErrors, SsoCallbackResponses, StartDeviceAuthorizationData, StartDeviceAuthorizationErrors, StartDeviceAuthorizationResponses, StartSsoData, StartSsoErrors, StartSsoResponses, UpdateAdminNotificationData, UpdateAdminNotificationErrors, UpdateAdminNotificationResponses, VerifyAccountEmailData, VerifyAccountEmailErrors, VerifyAccountEmailResponses } from './types.gen';
+import type { AppLoginData, AppLoginErrors, AppLoginResponses, AppLogoutData, AppLogoutErrors, AppLogoutResponses, AppRegisterData, AppRegisterErrors, AppRegisterResponses, AuthorizeOAuth2Data, AuthorizeOAuth2Errors, AuthorizeOAuth2Responses, AuthorizeOAuthData, AuthorizeOAuthErrors, AuthorizeOAuthResponses, BrowserLoginData, BrowserLoginErrors, BrowserLoginResponses, BrowserLogoutData, BrowserLogoutErrors, BrowserLogoutResponses, BrowserRegisterData, BrowserRegisterErrors, BrowserRegisterResponses, ConfirmLogoutData, ConfirmLogoutErrors, ConfirmLogoutResponses, CreateAdminNotificationData, CreateAdminNotificationErrors, CreateAdminNotificationResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreatePermissionData, CreatePermissionErrors, CreatePermissionResponses, DeleteAdminNotificationData, DeleteAdminNotificationErrors, DeleteAdminNotificationResponses, DeletePermissionData, DeletePermissionErrors, DeletePermissionResponses, GetAccountPageData, GetAccountPageErrors, GetAccountPageResponses, GetAdminNotificationData, GetAdminNotificationErrors, GetAdminNotificationResponses, GetApiReferenceAssetData, GetApiReferenceAssetErrors, GetApiReferenceAssetResponses, GetApiReferenceData, GetApiReferenceErrors, GetApiReferenceResponses, GetAppSessionData, GetAppSessionErrors, GetAppSessionResponses, GetBrowserSessionData, GetBrowserSessionErrors, GetBrowserSessionResponses, GetConsentPageData, GetConsentPageErrors, GetConsentPageResponses, GetDevicePageData, GetDevicePageErrors, GetDevicePageResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetHomePageData, GetHomePageErrors, GetHomePageResponses, GetJwksData, GetJwksErrors, GetJwksResponses, GetLoginPageData, GetLoginPageErrors, GetLoginPageResponses, GetOAuth2UserProfileData, GetOAuth2UserProfileErrors, GetOAuth2UserProfileResponses, GetOAuth2UserProfileV2Data, GetOAuth2UserProfileV2Errors, GetOAuth2UserProfileV2Responses, GetOAuthAuthorizationServerMetadataData, GetOAuthAuthorizationServerMetadataErrors, GetOAuthAuthorizationServerMetadataResponses, GetOAuthUserInfoData, GetOAuthUserInfoErrors, GetOAuthUserInfoResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOpenIdConfigurationData, GetOpenIdConfigurationErrors, GetOpenIdConfigurationResponses, GetPermissionsData, GetPermissionsErrors, GetPermissionsResponses, GetRegisterPageData, GetRegisterPageErrors, GetRegisterPageResponses, GetSsoConfigData, GetSsoConfigErrors, GetSsoConfigResponses, IntrospectOAuth2TokenData, IntrospectOAuth2TokenErrors, IntrospectOAuth2TokenResponses, ListAdminNotificationsData, ListAdminNotificationsErrors, ListAdminNotificationsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAppNotificationsData, ListAppNotificationsErrors, ListAppNotificationsResponses, LogoutData, LogoutErrors, LogoutResponses, ManageMfaData, ManageMfaErrors, ManageMfaResponses, PostAccountSessionsData, PostAccountSessionsErrors, PostAccountSessionsResponses, PostConsentPageData, PostConsentPageErrors, PostConsentPageResponses, PostDevicePageData, PostDevicePageErrors, PostDevicePageResponses, PostLoginMfaPageData, PostLoginMfaPageErrors, PostLoginMfaPageResponses, PostLoginPageData, PostLoginPageErrors, PostLoginPageResponses, PostOAuth2TokenData, PostOAuth2TokenErrors, PostOAuth2TokenResponses, PostOAuthTokenData, PostOAuthTokenErrors, PostOAuthTokenResponses, PostRegisterPageData, PostRegisterPageErrors, PostRegisterPageResponses, PostSsoActionData, PostSsoActionErrors, PostSsoActionResponses, RecordAppActivityData, RecordAppActivityErrors, RecordAppActivityResponses, RecordAppErrorData, RecordAppErrorErrors, RecordAppErrorResponses, RecordAppFeedbackData, RecordAppFeedbackErrors, RecordAppFeedbackResponses, RecordAppInstallationData, RecordAppInstallationErrors, RecordAppInstallationResponses, RegisterAccountData, RegisterAccountErrors, RegisterAccountResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeOAuth2TokenData, RevokeOAuth2TokenErrors, RevokeOAuth2TokenResponses, SsoCallbackData, SsoCallbackErrors, SsoCallbackResponses, StartDeviceAuthorizationData, StartDeviceAuthorizationErrors, StartDeviceAuthorizationResponses, StartSsoData, StartSsoErrors, StartSsoResponses, UpdateAdminNotificationData, UpdateAdminNotificationErrors, UpdateAdminNotificationResponses, UpdatePermissionsData, UpdatePermissionsErrors, UpdatePermissionsResponses, VerifyAccountEmailData, VerifyAccountEmailErrors, VerifyAccountEmailResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -595,6 +595,60 @@ export const registerAccount = <ThrowOnError extends boolean = false>(options: O
  *
  */
 export const verifyAccountEmail = <ThrowOnError extends boolean = false>(options?: Options<VerifyAccountEmailData, ThrowOnError>) => (options?.client ?? client).get<VerifyAccountEmailResponses, VerifyAccountEmailErrors, ThrowOnError>({ url: '/api/v1/auth/verify', ...options });
+
+/**
+ * List permissions
+ *
+ * The returned list can be sorted by permission name or permission id in ascending or descending
+ * order; `page_size` and `next_token` page through it (keyset pagination).
+ *
+ */
+export const getPermissions = <ThrowOnError extends boolean = false>(options?: Options<GetPermissionsData, ThrowOnError>) => (options?.client ?? client).get<GetPermissionsResponses, GetPermissionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/permissions',
+    ...options
+});
+
+/**
+ * Create permission
+ *
+ * Creates a permission. Its `key` must be unique (409 otherwise).
+ */
+export const createPermission = <ThrowOnError extends boolean = false>(options: Options<CreatePermissionData, ThrowOnError>) => (options.client ?? client).post<CreatePermissionResponses, CreatePermissionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/permissions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete permission
+ *
+ * Deletes the permission; roles and organization members lose it at once.
+ */
+export const deletePermission = <ThrowOnError extends boolean = false>(options: Options<DeletePermissionData, ThrowOnError>) => (options.client ?? client).delete<DeletePermissionResponses, DeletePermissionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/permissions/{permission_id}',
+    ...options
+});
+
+/**
+ * Update permission
+ *
+ * Changes the permission's name, description or key (the key stays unique: 409).
+ */
+export const updatePermissions = <ThrowOnError extends boolean = false>(options: Options<UpdatePermissionsData, ThrowOnError>) => (options.client ?? client).patch<UpdatePermissionsResponses, UpdatePermissionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/permissions/{permission_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * Get the tenant's SSO configuration

@@ -604,6 +604,55 @@ export type OAuthError = {
     error_uri?: string;
 };
 
+export type Permission = {
+    id: string;
+    key: string;
+    name: string;
+    description: string | null;
+};
+
+/**
+ * Seed 002's `success_response`, with the new permission's id (an addition the seed's clients ignore).
+ */
+export type PermissionCreated = {
+    code: string;
+    message: string;
+    permission: {
+        id: string;
+    };
+};
+
+/**
+ * Permission details; `name` and `key` are required.
+ */
+export type PermissionCreateInput = {
+    name: ResourceName;
+    description?: ResourceDescription;
+    key: ResourceKey;
+};
+
+/**
+ * Seed 002's `get_permissions_response`.
+ */
+export type PermissionList = {
+    code: string;
+    message: string;
+    permissions: Array<Permission>;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * The fields to change.
+ */
+export type PermissionUpdateInput = {
+    name?: ResourceName;
+    description?: ResourceDescription;
+    key?: ResourceKey;
+};
+
 /**
  * A new account (seed 003). The password rule is this endpoint's own, as the seed documents it:
  * 8–128 characters with an uppercase letter and a number (seed 000's `/api/auth/register` keeps
@@ -640,6 +689,18 @@ export type RegisterForm = {
     req?: AuthorizationRequestHandle;
     return_to?: string;
 };
+
+export type ResourceDescription = string;
+
+/**
+ * A key used in code (a role, permission, feature flag or property key).
+ */
+export type ResourceKey = string;
+
+/**
+ * A human name.
+ */
+export type ResourceName = string;
 
 /**
  * The account's email address (compared case-insensitively).
@@ -781,6 +842,14 @@ export type SsoConfigView = {
     autoProvision: boolean;
     enforceForAllUsers: boolean;
     updatedAt: string;
+};
+
+/**
+ * Seed 002's `success_response`.
+ */
+export type SuccessResponse = {
+    code: string;
+    message: string;
 };
 
 /**
@@ -978,6 +1047,16 @@ export type SsoConfigureRequestWritable = {
     action: 'configure';
     config: SsoConfigInputWritable;
 };
+
+/**
+ * The `next_token` of the previous page, to get the next one.
+ */
+export type NextToken = string;
+
+/**
+ * Number of results per page (default 10, at most 500).
+ */
+export type PageSize = number;
 
 export type GetHomePageData = {
     body?: never;
@@ -2355,6 +2434,225 @@ export type VerifyAccountEmailResponses = {
 };
 
 export type VerifyAccountEmailResponse = VerifyAccountEmailResponses[keyof VerifyAccountEmailResponses];
+
+export type GetPermissionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Field and order to sort the result by.
+         */
+        sort?: 'name_asc' | 'name_desc' | 'id_asc' | 'id_desc';
+        /**
+         * Number of results per page (default 10, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/permissions';
+};
+
+export type GetPermissionsErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetPermissionsError = GetPermissionsErrors[keyof GetPermissionsErrors];
+
+export type GetPermissionsResponses = {
+    /**
+     * Permissions successfully retrieved.
+     */
+    200: PermissionList;
+};
+
+export type GetPermissionsResponse = GetPermissionsResponses[keyof GetPermissionsResponses];
+
+export type CreatePermissionData = {
+    body: PermissionCreateInput;
+    path?: never;
+    query?: never;
+    url: '/api/v1/permissions';
+};
+
+export type CreatePermissionErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreatePermissionError = CreatePermissionErrors[keyof CreatePermissionErrors];
+
+export type CreatePermissionResponses = {
+    /**
+     * Permission successfully created.
+     */
+    201: PermissionCreated;
+};
+
+export type CreatePermissionResponse = CreatePermissionResponses[keyof CreatePermissionResponses];
+
+export type DeletePermissionData = {
+    body?: never;
+    path: {
+        /**
+         * The identifier for the permission.
+         */
+        permission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/permissions/{permission_id}';
+};
+
+export type DeletePermissionErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeletePermissionError = DeletePermissionErrors[keyof DeletePermissionErrors];
+
+export type DeletePermissionResponses = {
+    /**
+     * Permission successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeletePermissionResponse = DeletePermissionResponses[keyof DeletePermissionResponses];
+
+export type UpdatePermissionsData = {
+    body: PermissionUpdateInput;
+    path: {
+        /**
+         * The identifier for the permission.
+         */
+        permission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/permissions/{permission_id}';
+};
+
+export type UpdatePermissionsErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdatePermissionsError = UpdatePermissionsErrors[keyof UpdatePermissionsErrors];
+
+export type UpdatePermissionsResponses = {
+    /**
+     * Permission successfully updated (seed 002 answers 201).
+     */
+    201: SuccessResponse;
+};
+
+export type UpdatePermissionsResponse = UpdatePermissionsResponses[keyof UpdatePermissionsResponses];
 
 export type GetSsoConfigData = {
     body?: never;

@@ -1,5 +1,5 @@
 import type { Handlers } from '../http/handler';
-import { principalOf } from '../http/handler';
+import { sessionOf } from '../http/principal';
 import {
   SESSION_HEADER_NAME,
   authenticatePassword,
@@ -30,12 +30,12 @@ export const appSessionHandlers = {
     return { status: 200, body: outcome.authenticated ? appBody(outcome) : outcome };
   },
   getAppSession: async (ctx) => {
-    const p = principalOf(ctx);
+    const p = sessionOf(ctx.principal);
     const s = await describeSession(ctx.deps, p.userId, p.sessionId);
     return { status: 200, body: { ...s, session: { header_name: SESSION_HEADER_NAME, expires_at: sessionExpiresAt(s.session) } } };
   },
   appLogout: async (ctx) => {
-    await logout(ctx.deps, principalOf(ctx).sessionId);
+    await logout(ctx.deps, sessionOf(ctx.principal).sessionId);
     return { status: 200, body: { ok: true } };
   },
 } satisfies Partial<Handlers>;

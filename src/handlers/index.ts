@@ -16,6 +16,7 @@ import { mfaHandlers } from './mfa';
 import { ssoHandlers } from './sso';
 import { sessionHandlers } from './session';
 import { appSessionHandlers } from './appSession';
+import { managementHandlers } from './management';
 
 /** The handler map, keyed by operationId. A missing or mistyped handler fails `tsc` and start-up. */
 export const handlers: Handlers = {
@@ -36,4 +37,5 @@ export const handlers: Handlers = {
   ...ssoHandlers,
   ...sessionHandlers,
   ...appSessionHandlers,
+  ...managementHandlers,
 };

@@ -1,8 +1,8 @@
 import type { Deps } from '../deps';
 import type { Handlers, Result } from '../http/handler';
 import { HttpError } from '../http/errors';
-import type { Principal } from '../http/principal';
-import { SESSION_COOKIE } from '../http/security';
+import { isUserPrincipal, type Principal, type UserPrincipal } from '../http/principal';
+import { SESSION_COOKIE } from '../http/security/sessions';
 import { completeChallenge, disableMfa, enableMfa, setupMfa, stepUp, type CompletedChallenge } from '../services/mfa';
 import { createSession } from '../services/sessions';
 
@@ -20,8 +20,8 @@ async function signInWithSecondFactor(deps: Deps, done: CompletedChallenge, meta
  * The signed-in caller (session or `app`-scoped access token). The operation also admits anonymous
  * callers for `mfa_token`, so the 401 and its challenge (RFC 7235 §4.1) are given here.
  */
-function signedIn(ctx: { principal: Principal | null; headers: Record<string, string | undefined>; cookies: Record<string, string | undefined> }): Principal {
-  if (ctx.principal) return ctx.principal;
+function signedIn(ctx: { principal: Principal | null; headers: Record<string, string | undefined>; cookies: Record<string, string | undefined> }): UserPrincipal {
+  if (isUserPrincipal(ctx.principal)) return ctx.principal;
   const presented = Boolean(ctx.headers.authorization || ctx.headers['x-kendr-session'] || ctx.cookies[SESSION_COOKIE]);
   throw new HttpError(401, presented ? 'invalid_token' : 'unauthorized', presented ? 'credentials are invalid, expired or revoked' : 'authentication required', {
     headers: { 'WWW-Authenticate': `Bearer realm="keyhaven"${presented ? ', error="invalid_token"' : ''}` },
@@ -45,7 +45,7 @@ export const mfaHandlers = {
           return signInWithSecondFactor(deps, done, { ip: ctx.ip, userAgent: ctx.userAgent });
         }
         const p = signedIn(ctx);
-        return { status: 200, body: { verified: true, method: await stepUp(deps, p.userId, p.sessionId, token) } };
+        return { status: 200, body: { verified: true, method: await stepUp(deps, p.userId, 'sessionId' in p ? p.sessionId : undefined, token) } };
       }
     }
   },

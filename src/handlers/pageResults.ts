@@ -1,7 +1,7 @@
 import type { Deps } from '../deps';
 import type { CookieSpec } from '../http/handler';
 import type { HttpError } from '../http/errors';
-import { SESSION_COOKIE } from '../http/security';
+import { SESSION_COOKIE } from '../http/security/sessions';
 import type { AuthorizeOutcome } from '../services/oauth/authorize';
 import { checkCsrf, type Csrf, type FormName } from '../pages/csrf';
 import { errorPage } from '../pages/error';

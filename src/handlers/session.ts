@@ -1,7 +1,7 @@
 import type { Deps } from '../deps';
 import type { CookieSpec, Handlers } from '../http/handler';
-import { principalOf } from '../http/handler';
-import { SESSION_COOKIE } from '../http/security';
+import { sessionOf } from '../http/principal';
+import { SESSION_COOKIE } from '../http/security/sessions';
 import {
   authenticatePassword,
   completeLogin,
@@ -37,11 +37,11 @@ export const sessionHandlers = {
     return { status: 200, body: browserBody(outcome), cookies: [sessionCookie(deps, outcome.token)] };
   },
   getBrowserSession: async (ctx) => {
-    const p = principalOf(ctx);
+    const p = sessionOf(ctx.principal);
     return { status: 200, body: browserBody(await describeSession(ctx.deps, p.userId, p.sessionId)) };
   },
   browserLogout: async (ctx) => {
-    await logout(ctx.deps, principalOf(ctx).sessionId);
+    await logout(ctx.deps, sessionOf(ctx.principal).sessionId);
     return { status: 200, body: { ok: true }, cookies: [clearedCookie] };
   },
 } satisfies Partial<Handlers>;

@@ -8,8 +8,9 @@ import type { Deps } from '../deps';
 import type { Handlers } from './handler';
 import { HttpError, badRequest } from './errors';
 import { principalFrom, type SecurityHandler } from './security';
+import { clientIp } from './clientIp';
 import { send } from './send';
-import { serializeError, surfaceFor } from './surfaces';
+import { serializeError, surfaceFor, type Surface } from './surfaces';
 import { translateDbError } from '../store/errors';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
@@ -71,7 +72,9 @@ export async function createBackend(deps: Deps, handlers: Handlers, security: Re
       const allow = allowedMethods(c.request.path).join(', ');
       throw new HttpError(405, 'method_not_allowed', `method not allowed; allowed: ${allow}`, { headers: { Allow: allow } });
     },
-    postRoutingHandler: (c: Context, req: Request) => {
+    postRoutingHandler: (c: Context, req: Request, res: Response) => {
+      // Errors from here on (security, validation, the handler) take the operation's surface.
+      res.locals.surface = surfaceFor(req.path, c.operation as never);
       checkContentType(c, req);
     },
     unauthorizedHandler: (c: Context) => {
@@ -160,14 +163,6 @@ function checkContentType(c: Context, req: Request) {
   }
 }
 
-export function clientIp(deps: Deps, req: Request): string {
-  if (deps.config.trustProxy) {
-    const xff = String(req.headers['x-forwarded-for'] ?? '').split(',')[0].trim();
-    if (xff) return xff;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 export function sendError(deps: Deps, req: Request, res: Response, err: unknown): void {
   const translated = translateDbError(err);
   const httpErr =
@@ -178,7 +173,7 @@ export function sendError(deps: Deps, req: Request, res: Response, err: unknown)
   if (res.headersSent) return void res.end();
   send(res, deps.config, {
     status: httpErr.status,
-    body: serializeError(surfaceFor(req.path), httpErr),
+    body: serializeError((res.locals?.surface as Surface | undefined) ?? surfaceFor(req.path), httpErr),
     headers: httpErr.extra.headers,
   });
 }

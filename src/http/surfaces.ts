@@ -3,11 +3,22 @@ import { HttpError } from './errors';
 /** Error bodies per surface, each declared in the spec (components/schemas/errors.yaml). */
 export type Surface = 'api' | 'oauth' | 'management';
 
-export function surfaceFor(path: string): Surface {
+const SURFACES: readonly Surface[] = ['api', 'oauth', 'management'];
+
+/**
+ * The surface of a matched operation is its own declaration (`x-keyhaven-surface`), else its path's;
+ * the path prefix alone decides for unknown paths and for errors raised before routing.
+ */
+export function surfaceFor(path: string, operation?: { 'x-keyhaven-surface'?: unknown }): Surface {
+  const declared = operation?.['x-keyhaven-surface'];
+  if (SURFACES.includes(declared as Surface)) return declared as Surface;
   if (/^\/(oauth2?|\.well-known|logout)(\/|$)/.test(path)) return 'oauth';
   if (/^\/api\/v1(\/|$)/.test(path)) return 'management';
   return 'api';
 }
+
+/** A catalogue code (UPPER_SNAKE, e.g. ROLE_NOT_FOUND) is shown as is on the management surface. */
+const CATALOGUE_CODE = /^[A-Z][A-Z0-9_]*$/;
 
 const managementCodes: Record<number, string> = {
   400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED',
@@ -29,7 +40,7 @@ export function serializeError(surface: Surface, err: HttpError): unknown {
       return { error: code, error_description: err.message };
     }
     case 'management':
-      return { errors: [{ code: managementCodes[err.status] ?? err.code.toUpperCase(), message: err.message }] };
+      return { errors: [{ code: CATALOGUE_CODE.test(err.code) ? err.code : managementCodes[err.status] ?? err.code.toUpperCase(), message: err.message }] };
     default:
       return { ok: false, error: err.code, message: err.message, ...(err.extra.field ? { field: err.extra.field } : {}) };
   }

@@ -5,8 +5,7 @@ import { createSession, revokeSession } from './sessions';
 import { createPersonalTenant } from './tenants';
 import { mfaGate, type MfaRequiredAnswer } from './mfa';
 import { assertPasswordLoginAllowed } from './sso/config';
-import { joinTransaction, tenantRepository } from '../store/repositories/tenants';
-import { normalizeEmail, userRepository, type User } from '../store/repositories/users';
+import { normalizeEmail, type User } from '../store/repositories/users';
 import type { Session } from '../store/repositories/sessions';
 import { translateDbError } from '../store/errors';
 
@@ -61,9 +60,9 @@ export async function registerWithPassword(
   const now = deps.clock();
   const fullName = input.fullName?.trim() || null;
   try {
-    return await deps.db.transaction().execute(async (trx) => {
-      const user = await userRepository(joinTransaction(trx)).create({ email: input.email, fullName }, passwordHash, now);
-      await createPersonalTenant(tenantRepository(trx), user.id, fullName ?? normalizeEmail(input.email), now);
+    return await deps.tx(async (repos) => {
+      const user = await repos.users.create({ email: input.email, fullName }, passwordHash, now);
+      await createPersonalTenant(repos.tenants, user.id, fullName ?? normalizeEmail(input.email), now);
       return user;
     });
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps';
-import type { Principal } from '../http/principal';
-import { badRequest, forbidden, unauthorized } from '../http/errors';
+import { userOf, type Principal } from '../http/principal';
+import { badRequest, forbidden } from '../http/errors';
 import type { NotificationRow } from '../store/repositories/telemetry';
 import { openStore } from '../store/db';
 import { userRepository } from '../store/repositories/users';
@@ -9,9 +9,9 @@ import { publicNotification } from './telemetry';
 
 /** Server administrators (users.is_admin, not suspended) only: 401 without a principal, 403 otherwise. */
 export async function requireServerAdmin(deps: Deps, principal: Principal | null): Promise<number> {
-  if (!principal) throw unauthorized();
-  if (!(await deps.repos.serverAdmins.isAdmin(principal.userId))) throw forbidden('server administrators only');
-  return principal.userId;
+  const { userId } = userOf(principal);
+  if (!(await deps.repos.serverAdmins.isAdmin(userId))) throw forbidden('server administrators only');
+  return userId;
 }
 
 type AdminDeps = { repos: Pick<Deps['repos'], 'users' | 'serverAdmins'>; clock: () => number };

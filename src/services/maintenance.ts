@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type { Deps } from '../deps';
-import { ssoRepository } from '../store/repositories/sso';
 
 /**
  * Housekeeping: every table with expiring rows is pruned at start-up and then periodically by every
@@ -49,7 +48,7 @@ function pruneSteps(deps: Deps, now: number): PruneStep[] {
     { table: 'sessions', prune: (n) => r.sessions.deleteExpired(before, n) },
     { table: 'email_verifications', prune: (n) => r.verifications.deleteExpired(before, n) },
     { table: 'mfa_challenges', prune: (n) => r.mfa.deleteExpiredChallenges(before, n) },
-    { table: 'sso_states', prune: (n) => ssoRepository(deps.db).deleteExpiredStates(before, n) },
+    { table: 'sso_states', prune: (n) => deps.repos.sso.deleteExpiredStates(before, n) },
     // An ended window counts nothing any more: no grace needed.
     { table: 'rate_limits', prune: (n) => r.rateLimits.deleteEnded(now, n) },
     { table: 'outbox', prune: (n) => r.outbox.deleteOlderThan(now - OUTBOX_RETENTION_MS, n) },

@@ -3,9 +3,6 @@ import type { Limit } from './rateLimit';
 import { sendQuietly, type Mail } from './mail';
 import { createPersonalTenant } from './tenants';
 import { issueVerificationToken, verificationMail } from './verification';
-import { joinTransaction, tenantRepository } from '../store/repositories/tenants';
-import { userRepository } from '../store/repositories/users';
-import { verificationRepository } from '../store/repositories/verification';
 import { translateDbError } from '../store/errors';
 
 export const REGISTER_MESSAGE = 'If this email is available, a verification link has been sent.';
@@ -34,10 +31,10 @@ export async function register(deps: Deps, input: Registration, ip: string): Pro
       : verificationMail(deps.config.issuer, input.email, await issueVerificationToken(deps.repos.verifications, existing.id, input.email, now));
   } else {
     try {
-      const token = await deps.db.transaction().execute(async (trx) => {
-        const user = await userRepository(joinTransaction(trx)).create({ email: input.email, fullName: input.name }, passwordHash, now);
-        await createPersonalTenant(tenantRepository(trx), user.id, input.name, now);
-        return issueVerificationToken(verificationRepository(trx), user.id, input.email, now);
+      const token = await deps.tx(async (repos) => {
+        const user = await repos.users.create({ email: input.email, fullName: input.name }, passwordHash, now);
+        await createPersonalTenant(repos.tenants, user.id, input.name, now);
+        return issueVerificationToken(repos.verifications, user.id, input.email, now);
       });
       mail = verificationMail(deps.config.issuer, input.email, token);
     } catch (err) {

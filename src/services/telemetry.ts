@@ -1,5 +1,5 @@
 import type { Deps } from '../deps';
-import type { Principal } from '../http/principal';
+import { isUserPrincipal, type Principal } from '../http/principal';
 import { badRequest } from '../http/errors';
 import type { NotificationRow } from '../store/repositories/telemetry';
 
@@ -32,7 +32,7 @@ export function metadataOf(body: Report, primary: readonly string[]): string {
 
 async function admit(deps: Deps, who: Reporter) {
   await deps.rateLimiter.consume({ bucket: `telemetry:ip:${who.ip}`, max: TELEMETRY_WRITES_PER_MINUTE, windowSeconds: 60 });
-  return { userId: who.principal?.userId ?? null, now: deps.clock() };
+  return { userId: isUserPrincipal(who.principal) ? who.principal.userId : null, now: deps.clock() };
 }
 
 const INSTALLATION_FIELDS = ['installation_id', 'platform', 'app_version', 'channel', 'source'] as const;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps';
 import { forbidden } from '../http/errors';
-import type { Principal } from '../http/principal';
+import { isUserPrincipal, type Principal } from '../http/principal';
 import type { Organization, Role, TenantRepository } from '../store/repositories/tenants';
 
 export const newOrganizationCode = () => 'org_' + randomBytes(8).toString('hex');
@@ -24,7 +24,8 @@ export async function roleIn(deps: Deps, userId: number, tenantId: number): Prom
 
 /** API keys carry their tenant; sessions act in the user's primary tenant. */
 export async function tenantOf(deps: Deps, principal: Principal): Promise<number | undefined> {
-  return principal.tenantId ?? (await primaryTenantOf(deps, principal.userId));
+  if (principal.kind === 'api_key') return principal.tenantId;
+  return isUserPrincipal(principal) ? primaryTenantOf(deps, principal.userId) : undefined;
 }
 
 export interface TenantAdmin {
@@ -35,7 +36,7 @@ export interface TenantAdmin {
 /** 403 unless the principal's user is an admin of the tenant it acts in (role read now, not cached in the credential). */
 export async function requireAdmin(deps: Deps, principal: Principal): Promise<TenantAdmin> {
   const tenantId = await tenantOf(deps, principal);
-  if (tenantId === undefined || principal.userId === 0) throw forbidden('admin role required');
+  if (tenantId === undefined || !isUserPrincipal(principal)) throw forbidden('admin role required');
   if ((await roleIn(deps, principal.userId, tenantId)) !== 'admin') throw forbidden('admin role required');
   return { userId: principal.userId, tenantId };
 }

@@ -1,9 +1,8 @@
 import type { Deps } from '../deps';
 import type { Mail } from './mail';
 import { hashToken, randomToken, safeEqual } from './crypto';
-import { joinTransaction } from '../store/repositories/tenants';
-import { normalizeEmail, userRepository } from '../store/repositories/users';
-import { verificationRepository, type VerificationRepository } from '../store/repositories/verification';
+import { normalizeEmail } from '../store/repositories/users';
+import type { VerificationRepository } from '../store/repositories/verification';
 
 export const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
 
@@ -43,9 +42,9 @@ export async function verifyEmail(deps: Deps, token: string | undefined, email: 
   if (!row || row.used_at !== null || !safeEqual(row.email, normalizeEmail(email))) return 'invalid-token';
   const now = deps.clock();
   if (row.expires_at <= now) return 'expired-token';
-  return deps.db.transaction().execute(async (trx) => {
-    if (!(await verificationRepository(trx).consume(row.id, now))) return 'invalid-token';
-    await userRepository(joinTransaction(trx)).markEmailVerified(row.user_id, now);
+  return deps.tx(async (repos) => {
+    if (!(await repos.verifications.consume(row.id, now))) return 'invalid-token';
+    await repos.users.markEmailVerified(row.user_id, now);
     return 'verified';
   });
 }

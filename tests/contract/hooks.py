@@ -9,3 +9,4 @@ import schemathesis
 @schemathesis.deserializer("text/html")
 def deserialize_html(ctx, response):
     return response.content.decode(response.encoding or "utf-8")
+

@@ -60,6 +60,10 @@ INIT="$(node bin/keyhaven.mjs init --data "$DATA" --issuer "$BASE" --json)"
 KH_CLIENT_ID="$(node -e 'console.log(JSON.parse(process.argv[1]).client_id)' "$INIT")"
 KH_CLIENT_SECRET="$(node -e 'console.log(JSON.parse(process.argv[1]).client_secret)' "$INIT")"
 export KH_CLIENT_ID KH_CLIENT_SECRET
+# The management API's token (kindeBearerAuth): client credentials of that application, every management scope.
+KH_M2M_TOKEN="$(curl -fsS "$BASE/oauth2/token" -u "$KH_CLIENT_ID:$KH_CLIENT_SECRET" -d grant_type=client_credentials \
+  --data-urlencode "audience=$BASE/api" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')"
+export KH_M2M_TOKEN
 APP_TOKEN="$(curl -fsS "$BASE/api/app/auth/login" -H 'Content-Type: application/json' \
   -d "{\"email\":\"$KH_EMAIL\",\"password\":\"$KH_PASSWORD\"}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).session.token))')"
 KH_API_KEY="$(curl -fsS "$BASE/api/v1/api-keys" -X POST -H "X-Kendr-Session: $APP_TOKEN" -H 'Content-Type: application/json' \

@@ -9,6 +9,7 @@ import { issueTokens, revokeTokensForGrantRef, revokeUserTokens, verifyIdTokenHi
 import { REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS } from '../../src/services/oauth/lifetimes';
 import type { OAuthClient } from '../../src/services/oauth/types';
 import { hashToken } from '../../src/services/crypto';
+import { MANAGEMENT_SCOPES } from '../../src/services/management/scopes';
 
 let now = Date.now();
 let s: TestServer;
@@ -63,7 +64,8 @@ describe('client_credentials', () => {
     const r = await ccToken({ audience: m2m.audience });
     expect(r.status).toBe(200);
     expect(r.headers.get('cache-control')).toBe('no-store');
-    expect(r.json).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: '' });
+    // An empty `scope=` means every scope the application holds: `keyhaven init`'s holds every management scope.
+    expect(r.json).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: MANAGEMENT_SCOPES.join(' ') });
     expect(r.json.refresh_token).toBeUndefined();
     const header = decodeProtectedHeader(r.json.access_token);
     expect(header).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
@@ -72,7 +74,7 @@ describe('client_credentials', () => {
     const c = decodeJwt(r.json.access_token);
     expect(c).toMatchObject({
       iss: s.config.issuer, sub: m2m.client_id, aud: [`${s.config.issuer}/api`], client_id: m2m.client_id, azp: m2m.client_id,
-      gty: 'client_credentials', scp: [], scope: '', permissions: [],
+      gty: 'client_credentials', scp: [...MANAGEMENT_SCOPES], scope: MANAGEMENT_SCOPES.join(' '), permissions: [],
     });
     expect(c.iss).not.toMatch(/\/$/);
     expect(c.exp! - c.iat!).toBe(3600);
@@ -312,7 +314,7 @@ describe('introspection and revocation', () => {
     const r = await form('/oauth2/introspect', { token: t }, auth());
     expect(r.status).toBe(200);
     const c = decodeJwt(t);
-    expect(r.json).toMatchObject({ active: true, aud: [m2m.audience], client_id: m2m.client_id, exp: c.exp, iat: c.iat, scope: '', token_type: 'access_token', sub: m2m.client_id });
+    expect(r.json).toMatchObject({ active: true, aud: [m2m.audience], client_id: m2m.client_id, exp: c.exp, iat: c.iat, scope: MANAGEMENT_SCOPES.join(' '), token_type: 'access_token', sub: m2m.client_id });
   });
 
   it('shows another client’s token as inactive, and unknown tokens as inactive', async () => {

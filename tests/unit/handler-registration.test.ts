@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Handlers } from '../../src/http/handler';
 import { createBackend } from '../../src/http/backend';
-import { securityHandlers } from '../../src/http/securityHandlers';
+import { securityHandlers } from '../../src/http/security';
 import { handlers } from '../../src/handlers';
 import { startServer, type TestServer } from '../helpers/server';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from 'openapi-backend';
 import type { Request } from 'express';
 import { startServer, type TestServer } from '../helpers/server';
-import { oauthSecurityHandlers } from '../../src/handlers/oauth';
+import { oauthSecurityHandlers } from '../../src/http/security/oauth';
 import { issueTokens } from '../../src/services/oauth/tokens';
 import { HttpError } from '../../src/http/errors';
 
@@ -28,9 +28,9 @@ describe('oauthBearer security handler', () => {
 
   it('returns an oauth principal with scopes and client for JWT and opaque tokens', async () => {
     for (const format of ['jwt', 'opaque'] as const) {
-      const p = await bearer()(ctx(`Bearer ${await token('profile app', format)}`, [{ oauthBearer: ['app'] }]), {} as Request);
+      const p = (await bearer()(ctx(`Bearer ${await token('profile app', format)}`, [{ oauthBearer: ['app'] }]), {} as Request)) as { userId: number };
       expect(p).toMatchObject({ kind: 'oauth', clientId: 'kendr-desktop', scopes: ['profile', 'app'] });
-      expect(p!.userId).toBeGreaterThan(0);
+      expect(p.userId).toBeGreaterThan(0);
     }
   });
 

@@ -7,7 +7,7 @@ import { loginRedirect, verificationLink, verifyEmail } from '../../src/services
 import { primaryTenantOf, requireAdmin, roleIn } from '../../src/services/tenants';
 import { createMailTransport } from '../../src/services/mail';
 import { openUnitDeps } from '../helpers/unitDeps';
-import { joinTransaction } from '../../src/store/repositories/tenants';
+import { joinTransaction } from '../../src/store/tx';
 import { userRepository } from '../../src/store/repositories/users';
 
 let deps: Deps;
@@ -26,7 +26,7 @@ describe('register', () => {
     const user = (await deps.repos.users.findByEmail('unit@example.com'))!;
     const tenantId = (await primaryTenantOf(deps, user.id))!;
     expect(await roleIn(deps, user.id, tenantId)).toBe('admin');
-    expect(await requireAdmin(deps, { kind: 'browser_session', userId: user.id })).toEqual({ userId: user.id, tenantId });
+    expect(await requireAdmin(deps, { kind: 'browser_session', userId: user.id, sessionId: 's-1' })).toEqual({ userId: user.id, tenantId });
     expect(await deps.repos.outbox.listFor('unit@example.com')).toHaveLength(1);
   });
 
@@ -86,12 +86,12 @@ describe('verifyEmail', () => {
 describe('requireAdmin', () => {
   it('refuses a user without a tenant, and a member, with 403', async () => {
     const lone = await deps.repos.users.create({ email: 'lone@example.com' }, null, now);
-    await expect(requireAdmin(deps, { kind: 'browser_session', userId: lone.id })).rejects.toMatchObject({ status: 403 });
+    await expect(requireAdmin(deps, { kind: 'browser_session', userId: lone.id, sessionId: 's-2' })).rejects.toMatchObject({ status: 403 });
     const admin = (await deps.repos.users.findByEmail('unit@example.com'))!;
     const tenantId = (await primaryTenantOf(deps, admin.id))!;
     await deps.repos.tenants.addMember(lone.id, tenantId, 'member', now);
-    await expect(requireAdmin(deps, { kind: 'browser_session', userId: lone.id })).rejects.toMatchObject({ status: 403 });
-    await expect(requireAdmin(deps, { kind: 'oauth_client', userId: 0, tenantId })).rejects.toMatchObject({ status: 403 });
+    await expect(requireAdmin(deps, { kind: 'browser_session', userId: lone.id, sessionId: 's-2' })).rejects.toMatchObject({ status: 403 });
+    await expect(requireAdmin(deps, { kind: 'oauth_client', clientId: 'some-client' })).rejects.toMatchObject({ status: 403 });
   });
 });
 

@@ -54,7 +54,7 @@ describe('totals', () => {
 describe('server administrators', () => {
   it('401 without a principal, 403 for a non-admin or a suspended admin, the id for an admin', async () => {
     const user = await deps.repos.users.create({ email: 'ops@example.com' }, null, now);
-    const principal = { kind: 'app_session' as const, userId: user.id };
+    const principal = { kind: 'app_session' as const, userId: user.id, sessionId: 's-1' };
     expect(await status(requireServerAdmin(deps, null))).toBe(401);
     expect(await status(requireServerAdmin(deps, principal))).toBe(403);
     await setServerAdmin(deps, 'OPS@example.com', true);

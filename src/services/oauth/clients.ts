@@ -4,6 +4,8 @@ import { OAuthError } from '../../http/errors';
 import { hashToken, randomString, safeEqual } from '../crypto';
 import type { Limit } from '../rateLimit';
 import type { OAuthClient } from './types';
+import type { StoredClient } from '../../store/repositories/oauthClients';
+import { MANAGEMENT_SCOPES } from '../management/scopes';
 
 /** The application with that client_id, or undefined. */
 export async function findClient(deps: Deps, clientId: string): Promise<OAuthClient | undefined> {
@@ -170,6 +172,18 @@ export interface InitResult {
 }
 
 const MANAGEMENT_CLIENT_NAME = 'Management API (M2M)';
+const isManagementClient = (c: StoredClient) => c.firstParty && c.name === MANAGEMENT_CLIENT_NAME;
+
+/**
+ * Start-up: the application `keyhaven init` created holds every management scope, including scopes
+ * of operations added since it was created (other M2M applications hold only what they were granted).
+ */
+export async function syncManagementClientScopes(deps: Deps): Promise<void> {
+  const client = await deps.repos.oauthClients.findM2M(isManagementClient);
+  if (client && client.defaultScopes.join(' ') !== MANAGEMENT_SCOPES.join(' ')) {
+    await deps.repos.oauthClients.setScopes(client.clientId, [...MANAGEMENT_SCOPES]);
+  }
+}
 
 /**
  * Creates, once, a confidential client allowed client_credentials for `{issuer}/api`. Run again
@@ -180,7 +194,7 @@ export async function initManagementClient(deps: Deps): Promise<InitResult> {
   const issuer = deps.config.issuer;
   const existing = await deps.repos.oauthClients.findM2MForAudience(audience);
   if (existing) return { client_id: existing.clientId, issuer, audience, created: false, audienceAdded: false, audiences: existing.audiences };
-  const earlier = await deps.repos.oauthClients.findM2M((c) => c.firstParty && c.name === MANAGEMENT_CLIENT_NAME);
+  const earlier = await deps.repos.oauthClients.findM2M(isManagementClient);
   if (earlier) {
     const audiences = await deps.repos.oauthClients.addAudience(earlier.clientId, audience);
     return { client_id: earlier.clientId, issuer, audience, created: false, audienceAdded: true, audiences };
@@ -194,7 +208,7 @@ export async function initManagementClient(deps: Deps): Promise<InitResult> {
     redirectUris: [],
     logoutUris: [],
     grantTypes: ['client_credentials'],
-    defaultScopes: [],
+    defaultScopes: [...MANAGEMENT_SCOPES],
     tokenFormat: 'jwt',
     firstParty: true,
     audiences: [audience],

@@ -1,13 +1,13 @@
 import type { Deps } from '../../deps';
 import { unauthorized } from '../../http/errors';
-import type { Principal } from '../../http/principal';
+import { isUserPrincipal, type Principal } from '../../http/principal';
 import type { User } from '../../store/repositories/users';
 
 /** The token's user; each view below shows only what the token's scopes allow. */
 async function tokenUser(deps: Deps, principal: Principal): Promise<{ user: User; scopes: string[] }> {
-  const user = principal.userId ? await deps.repos.users.findById(principal.userId) : undefined;
+  const user = isUserPrincipal(principal) ? await deps.repos.users.findById(principal.userId) : undefined;
   if (!user || user.suspended) throw unauthorized('credentials are invalid, expired or revoked', 'invalid_token');
-  return { user, scopes: principal.scopes ?? [] };
+  return { user, scopes: principal.kind === 'oauth' ? principal.scopes : [] };
 }
 
 const fullName = (u: User) => u.full_name ?? ([u.given_name, u.family_name].filter(Boolean).join(' ') || null);

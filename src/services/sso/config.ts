@@ -2,7 +2,6 @@ import type { SsoConfigInputWritable } from '../../../generated/client';
 import type { Deps } from '../../deps';
 import { forbidden } from '../../http/errors';
 import type { SsoConfigRow } from '../../store/repositories/sso';
-import { ssoRepository } from '../../store/repositories/sso';
 import type { TenantAdmin } from '../tenants';
 import { assertIssuerAllowed } from './issuerPolicy';
 
@@ -34,12 +33,12 @@ export function toView(row: SsoConfigRow) {
 }
 
 export async function getSsoConfig(deps: Deps, admin: TenantAdmin) {
-  const row = await ssoRepository(deps.db).findConfig(admin.tenantId);
+  const row = await deps.repos.sso.findConfig(admin.tenantId);
   return { config: row ? toView(row) : null };
 }
 
 export async function configureSso(deps: Deps, admin: TenantAdmin, input: SsoConfigInput) {
-  const repo = ssoRepository(deps.db);
+  const repo = deps.repos.sso;
   if (input.oidcIssuer) assertIssuerAllowed(deps.config, new URL(input.oidcIssuer));
   const existing = await repo.findConfig(admin.tenantId);
   const now = deps.clock();
@@ -71,7 +70,7 @@ export async function configureSso(deps: Deps, admin: TenantAdmin, input: SsoCon
  * enforcing it would lock the tenant out.)
  */
 export async function assertPasswordLoginAllowed(deps: Deps, userId: number): Promise<void> {
-  if ((await ssoRepository(deps.db).enforcingConfigsFor(userId)).length > 0) {
+  if ((await deps.repos.sso.enforcingConfigsFor(userId)).length > 0) {
     throw forbidden('Your organization requires single sign-on (SSO). Sign in with SSO at /api/v1/sso/start instead of a password.', 'sso_required');
   }
 }

@@ -2,9 +2,7 @@ import * as oidc from 'openid-client';
 import type { Deps } from '../../deps';
 import { badRequest, forbidden, notFound } from '../../http/errors';
 import type { SsoConfigRow } from '../../store/repositories/sso';
-import { ssoRepository } from '../../store/repositories/sso';
-import { joinTransaction, tenantRepository } from '../../store/repositories/tenants';
-import { normalizeEmail, userRepository } from '../../store/repositories/users';
+import { normalizeEmail } from '../../store/repositories/users';
 import { hashToken } from '../crypto';
 import { createSession } from '../sessions';
 import { callbackUrl, upstreamConfiguration } from './upstream';
@@ -32,7 +30,7 @@ export function checkRedirectUri(deps: Deps, redirectUri: string): string {
 /** Builds the upstream authorization URL (code flow, PKCE S256, nonce) and stores the single-use state. */
 export async function createAuthUrl(deps: Deps, tenantId: number, opts: { state?: string; redirectUri: string }) {
   const redirectUri = checkRedirectUri(deps, opts.redirectUri);
-  const repo = ssoRepository(deps.db);
+  const repo = deps.repos.sso;
   const row = await repo.findConfig(tenantId);
   if (!row) throw badRequest('SSO is not configured for this tenant', 'config');
   const config = await upstreamConfiguration(deps, row);
@@ -65,7 +63,7 @@ export async function createAuthUrl(deps: Deps, tenantId: number, opts: { state?
 export async function startSso(deps: Deps, q: { tenant?: string; email?: string; redirectUri?: string }, ip: string) {
   // Public and it writes a state row: bounded per IP.
   await deps.rateLimiter.consume({ bucket: `sso-start:ip:${ip}`, max: START_PER_IP_PER_MINUTE, windowSeconds: 60 });
-  const repo = ssoRepository(deps.db);
+  const repo = deps.repos.sso;
   let tenantId: number | undefined;
   if (q.tenant) tenantId = await repo.organizationIdByCode(q.tenant);
   else if (q.email) {
@@ -88,7 +86,7 @@ interface CallbackQuery {
 /** Completes the flow: exchanges the code, checks the ID token, applies the tenant's policy and signs the user in. */
 export async function completeSso(deps: Deps, q: CallbackQuery, meta: { ip?: string; userAgent?: string }) {
   if (!q.state) throw badRequest('missing state', 'state', 'invalid_state');
-  const repo = ssoRepository(deps.db);
+  const repo = deps.repos.sso;
   const now = deps.clock();
   const flow = await repo.takeState(hashToken(q.state), now);
   if (!flow) throw badRequest('unknown, used or expired SSO state', 'state', 'invalid_state');
@@ -127,7 +125,7 @@ async function resolveUser(deps: Deps, row: SsoConfigRow, claims: oidc.IDToken, 
   if (allowed.length > 0 && !allowed.includes(email.split('@').pop()!)) {
     throw forbidden('this email domain is not allowed to sign in with SSO for this tenant', 'sso_domain_not_allowed');
   }
-  const repo = ssoRepository(deps.db);
+  const repo = deps.repos.sso;
   const linked = await repo.findUpstreamIdentityUser(issuer, claims.sub);
   const byEmail = linked === undefined ? (await deps.repos.users.findByEmail(email))?.id : undefined;
   const existing = linked ?? byEmail;
@@ -136,14 +134,13 @@ async function resolveUser(deps: Deps, row: SsoConfigRow, claims: oidc.IDToken, 
   // any tenant admin could point SSO at an IdP they control and sign in as someone else's account.
   if (byEmail !== undefined && !isMember) throw notProvisioned();
   if (!isMember && !row.auto_provision) throw notProvisioned();
-  return deps.db.transaction().execute(async (trx) => {
-    const db = joinTransaction(trx);
+  return deps.tx(async (repos) => {
     const name = typeof claims.name === 'string' ? claims.name.slice(0, 100) : null;
-    const userId = existing ?? (await userRepository(db).create({ email, fullName: name, emailVerified: true }, null, now)).id;
-    const user = await userRepository(db).findById(userId);
+    const userId = existing ?? (await repos.users.create({ email, fullName: name, emailVerified: true }, null, now)).id;
+    const user = await repos.users.findById(userId);
     if (user?.suspended) throw forbidden('this account is suspended', 'suspended');
-    if (!isMember) await tenantRepository(db).addMember(userId, row.organization_id, row.default_role, now);
-    await ssoRepository(db).addUpstreamIdentity(userId, issuer, claims.sub, now);
+    if (!isMember) await repos.tenants.addMember(userId, row.organization_id, row.default_role, now);
+    await repos.sso.addUpstreamIdentity(userId, issuer, claims.sub, now);
     return userId;
   });
 }

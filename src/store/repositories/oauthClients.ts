@@ -64,6 +64,9 @@ export function oauthClientRepository(db: Kysely<DB>) {
       const rows = await db.selectFrom('oauth_clients').selectAll().where('type', '=', 'confidential').orderBy('created_at').execute();
       return rows.map(toClient).find((c) => c.grantTypes.includes('client_credentials') && match(c));
     },
+    async setScopes(clientId: string, scopes: string[]): Promise<void> {
+      await db.updateTable('oauth_clients').set({ default_scopes: scopes.join(' ') }).where('client_id', '=', clientId).execute();
+    },
     /** Allows the client one more audience (keyhaven init under another issuer); the list is read and written in one transaction. */
     async addAudience(clientId: string, audience: string): Promise<string[]> {
       return db.transaction().execute(async (trx) => {

@@ -6,6 +6,14 @@ export interface OrganizationsTable {
   name: string;
   kind: 'playground' | 'standard';
   created_at: number;
+  /** Migration 090 (seed 002). */
+  handle: string | null;
+  external_id: string | null;
+  is_default: Generated<number>;
+  is_allow_registrations: Generated<number>;
+  /** JSON object: branding and sender fields. */
+  settings: Generated<string>;
+  updated_at: number | null;
 }
 
 export interface MembershipsTable {

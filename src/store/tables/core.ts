@@ -13,6 +13,13 @@ export interface UsersTable {
   suspended: Generated<number>;
   created_at: number;
   updated_at: number;
+  /** Migration 090 (seed 002): the id in a system the user was imported from. */
+  provided_id: string | null;
+  total_sign_ins: Generated<number>;
+  failed_sign_ins: Generated<number>;
+  last_signed_in: number | null;
+  /** Set by refresh_claims: tokens issued before it are recomputed at their next refresh. */
+  claims_changed_at: number | null;
 }
 
 export interface IdentitiesTable {
@@ -23,6 +30,10 @@ export interface IdentitiesTable {
   value: string;
   verified_at: number | null;
   created_at: number;
+  /** Migration 090: sign-in statistics per identity, and which identity is the user's primary. */
+  total_logins: Generated<number>;
+  last_login_at: number | null;
+  is_primary: Generated<number>;
 }
 
 export interface CredentialsTable {
