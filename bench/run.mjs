@@ -7,7 +7,7 @@
 // setup runs once before the measurement (register a user, obtain a token, …); add scenarios to SCENARIOS.
 // Covered: client-credentials issuance (JWT and opaque clients), introspection (JWT and opaque tokens),
 // a JWT-protected GET (/oauth2/v2/user_profile), password sign-in (browser and app), session checks and
-// a management list (GET /api/v1/api-keys). Errors (a status other than `expect`) fail the run.
+// a management list (GET /api/v1/api-keys), and seed 002's user list at 1k and 100k users. Errors (a status other than `expect`) fail the run.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,6 +100,43 @@ async function userJwt(ctx) {
   return token;
 }
 
+/**
+ * Tops the user table up to `total` users (each with an email identity), straight in the database in one
+ * transaction, as registration stores them; the management list's cost should not grow with the table.
+ */
+function seedUsers(ctx, total) {
+  const db = new Database(join(ctx.dataDir, 'keyhaven.db'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    const have = db.prepare('SELECT count(*) FROM users').pluck().get();
+    const user = db.prepare('INSERT INTO users (public_id, email, email_verified, full_name, given_name, family_name, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?)');
+    const identity = db.prepare("INSERT INTO identities (user_id, type, value, verified_at, created_at) VALUES (?, 'email', ?, ?, ?)");
+    db.transaction(() => {
+      for (let i = have; i < total; i++) {
+        const email = `seed${i}@bench.keyhaven.test`;
+        const now = Date.now();
+        const { lastInsertRowid } = user.run(`kp_${randomBytes(16).toString('hex')}`, email, `Seed ${i}`, 'Seed', String(i), now, now);
+        identity.run(lastInsertRowid, email, now, now);
+      }
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+/** GET /api/v1/users (first page, as the Kinde management client asks for it) over `total` users. */
+const usersList = (total) => ({
+  name: `mgmt-users-${total >= 1000 ? `${total / 1000}k` : total}`,
+  method: 'GET',
+  path: '/api/v1/users?page_size=10',
+  expect: 200,
+  setup: async (ctx) => {
+    seedUsers(ctx, total);
+    return { token: await m2mToken(ctx) };
+  },
+  request: (s) => ({ headers: { Authorization: `Bearer ${s.token}` } }),
+});
+
 export const SCENARIOS = [
   { name: 'healthz', method: 'GET', path: '/healthz', expect: 200 },
   {
@@ -188,6 +225,10 @@ export const SCENARIOS = [
     },
     request: (s) => ({ headers: { 'X-Kendr-Session': s.token } }),
   },
+  // Seed 002's user list at two table sizes, in this order (the second tops the table up): keyset
+  // pagination keeps the page's cost independent of the table's size.
+  usersList(1000),
+  usersList(100000),
 ];
 
 const freePort = () =>

@@ -2,6 +2,7 @@
 import type * as T from './client/types.gen';
 
 export const operationIds = [
+  'addOrganizationUsers',
   'appLogin',
   'appLogout',
   'appRegister',
@@ -13,19 +14,44 @@ export const operationIds = [
   'confirmLogout',
   'createAdminNotification',
   'createApiKey',
+  'createCategory',
+  'createFeatureFlag',
+  'createOrganization',
+  'createOrganizationUserPermission',
+  'createOrganizationUserRole',
   'createPermission',
+  'createProperty',
+  'createRole',
+  'createUser',
+  'createUserIdentity',
   'deleteAdminNotification',
+  'deleteEnvironementFeatureFlagOverride',
+  'deleteEnvironementFeatureFlagOverrides',
+  'deleteFeatureFlag',
+  'deleteIdentity',
+  'deleteOrganization',
+  'deleteOrganizationFeatureFlagOverride',
+  'deleteOrganizationFeatureFlagOverrides',
+  'deleteOrganizationHandle',
+  'deleteOrganizationUserPermission',
+  'deleteOrganizationUserRole',
   'deletePermission',
+  'deleteProperty',
+  'deleteRole',
+  'deleteUser',
   'getAccountPage',
   'getAdminNotification',
   'getApiReference',
   'getApiReferenceAsset',
   'getAppSession',
   'getBrowserSession',
+  'getCategories',
   'getConsentPage',
   'getDevicePage',
+  'getEnvironementFeatureFlags',
   'getHealth',
   'getHomePage',
+  'getIdentity',
   'getJwks',
   'getLoginPage',
   'getOAuth2UserProfile',
@@ -34,9 +60,24 @@ export const operationIds = [
   'getOAuthUserInfo',
   'getOpenApiDocument',
   'getOpenIdConfiguration',
+  'getOrganization',
+  'getOrganizationFeatureFlags',
+  'getOrganizationPropertyValues',
+  'getOrganizationUserPermissions',
+  'getOrganizationUserRoles',
+  'getOrganizationUsers',
+  'getOrganizations',
   'getPermissions',
+  'getProperties',
   'getRegisterPage',
+  'getRole',
+  'getRolePermissions',
+  'getRoles',
   'getSsoConfig',
+  'getUserData',
+  'getUserIdentities',
+  'getUserPropertyValues',
+  'getUsers',
   'introspectOAuth2Token',
   'listAdminNotifications',
   'listApiKeys',
@@ -56,20 +97,41 @@ export const operationIds = [
   'recordAppError',
   'recordAppFeedback',
   'recordAppInstallation',
+  'refreshUserClaims',
   'registerAccount',
+  'removeOrganizationUser',
+  'removeRolePermission',
   'revokeApiKey',
   'revokeOAuth2Token',
+  'setUserPassword',
   'ssoCallback',
   'startDeviceAuthorization',
   'startSso',
   'updateAdminNotification',
+  'updateCategory',
+  'updateEnvironementFeatureFlagOverride',
+  'updateFeatureFlag',
+  'updateIdentity',
+  'updateOrganization',
+  'updateOrganizationFeatureFlagOverride',
+  'updateOrganizationProperties',
+  'updateOrganizationProperty',
+  'updateOrganizationUsers',
   'updatePermissions',
+  'updateProperty',
+  'updateRolePermissions',
+  'updateRoles',
+  'updateUser',
+  'updateUserFeatureFlagOverride',
+  'updateUserProperties',
+  'updateUserProperty',
   'verifyAccountEmail',
 ] as const;
 
 export type OperationId = (typeof operationIds)[number];
 
 export interface Operations {
+  addOrganizationUsers: { data: T.AddOrganizationUsersData; responses: T.AddOrganizationUsersResponses };
   appLogin: { data: T.AppLoginData; responses: T.AppLoginResponses };
   appLogout: { data: T.AppLogoutData; responses: T.AppLogoutResponses };
   appRegister: { data: T.AppRegisterData; responses: T.AppRegisterResponses };
@@ -81,19 +143,44 @@ export interface Operations {
   confirmLogout: { data: T.ConfirmLogoutData; responses: T.ConfirmLogoutResponses };
   createAdminNotification: { data: T.CreateAdminNotificationData; responses: T.CreateAdminNotificationResponses };
   createApiKey: { data: T.CreateApiKeyData; responses: T.CreateApiKeyResponses };
+  createCategory: { data: T.CreateCategoryData; responses: T.CreateCategoryResponses };
+  createFeatureFlag: { data: T.CreateFeatureFlagData; responses: T.CreateFeatureFlagResponses };
+  createOrganization: { data: T.CreateOrganizationData; responses: T.CreateOrganizationResponses };
+  createOrganizationUserPermission: { data: T.CreateOrganizationUserPermissionData; responses: T.CreateOrganizationUserPermissionResponses };
+  createOrganizationUserRole: { data: T.CreateOrganizationUserRoleData; responses: T.CreateOrganizationUserRoleResponses };
   createPermission: { data: T.CreatePermissionData; responses: T.CreatePermissionResponses };
+  createProperty: { data: T.CreatePropertyData; responses: T.CreatePropertyResponses };
+  createRole: { data: T.CreateRoleData; responses: T.CreateRoleResponses };
+  createUser: { data: T.CreateUserData; responses: T.CreateUserResponses };
+  createUserIdentity: { data: T.CreateUserIdentityData; responses: T.CreateUserIdentityResponses };
   deleteAdminNotification: { data: T.DeleteAdminNotificationData; responses: T.DeleteAdminNotificationResponses };
+  deleteEnvironementFeatureFlagOverride: { data: T.DeleteEnvironementFeatureFlagOverrideData; responses: T.DeleteEnvironementFeatureFlagOverrideResponses };
+  deleteEnvironementFeatureFlagOverrides: { data: T.DeleteEnvironementFeatureFlagOverridesData; responses: T.DeleteEnvironementFeatureFlagOverridesResponses };
+  deleteFeatureFlag: { data: T.DeleteFeatureFlagData; responses: T.DeleteFeatureFlagResponses };
+  deleteIdentity: { data: T.DeleteIdentityData; responses: T.DeleteIdentityResponses };
+  deleteOrganization: { data: T.DeleteOrganizationData; responses: T.DeleteOrganizationResponses };
+  deleteOrganizationFeatureFlagOverride: { data: T.DeleteOrganizationFeatureFlagOverrideData; responses: T.DeleteOrganizationFeatureFlagOverrideResponses };
+  deleteOrganizationFeatureFlagOverrides: { data: T.DeleteOrganizationFeatureFlagOverridesData; responses: T.DeleteOrganizationFeatureFlagOverridesResponses };
+  deleteOrganizationHandle: { data: T.DeleteOrganizationHandleData; responses: T.DeleteOrganizationHandleResponses };
+  deleteOrganizationUserPermission: { data: T.DeleteOrganizationUserPermissionData; responses: T.DeleteOrganizationUserPermissionResponses };
+  deleteOrganizationUserRole: { data: T.DeleteOrganizationUserRoleData; responses: T.DeleteOrganizationUserRoleResponses };
   deletePermission: { data: T.DeletePermissionData; responses: T.DeletePermissionResponses };
+  deleteProperty: { data: T.DeletePropertyData; responses: T.DeletePropertyResponses };
+  deleteRole: { data: T.DeleteRoleData; responses: T.DeleteRoleResponses };
+  deleteUser: { data: T.DeleteUserData; responses: T.DeleteUserResponses };
   getAccountPage: { data: T.GetAccountPageData; responses: T.GetAccountPageResponses };
   getAdminNotification: { data: T.GetAdminNotificationData; responses: T.GetAdminNotificationResponses };
   getApiReference: { data: T.GetApiReferenceData; responses: T.GetApiReferenceResponses };
   getApiReferenceAsset: { data: T.GetApiReferenceAssetData; responses: T.GetApiReferenceAssetResponses };
   getAppSession: { data: T.GetAppSessionData; responses: T.GetAppSessionResponses };
   getBrowserSession: { data: T.GetBrowserSessionData; responses: T.GetBrowserSessionResponses };
+  getCategories: { data: T.GetCategoriesData; responses: T.GetCategoriesResponses };
   getConsentPage: { data: T.GetConsentPageData; responses: T.GetConsentPageResponses };
   getDevicePage: { data: T.GetDevicePageData; responses: T.GetDevicePageResponses };
+  getEnvironementFeatureFlags: { data: T.GetEnvironementFeatureFlagsData; responses: T.GetEnvironementFeatureFlagsResponses };
   getHealth: { data: T.GetHealthData; responses: T.GetHealthResponses };
   getHomePage: { data: T.GetHomePageData; responses: T.GetHomePageResponses };
+  getIdentity: { data: T.GetIdentityData; responses: T.GetIdentityResponses };
   getJwks: { data: T.GetJwksData; responses: T.GetJwksResponses };
   getLoginPage: { data: T.GetLoginPageData; responses: T.GetLoginPageResponses };
   getOAuth2UserProfile: { data: T.GetOAuth2UserProfileData; responses: T.GetOAuth2UserProfileResponses };
@@ -102,9 +189,24 @@ export interface Operations {
   getOAuthUserInfo: { data: T.GetOAuthUserInfoData; responses: T.GetOAuthUserInfoResponses };
   getOpenApiDocument: { data: T.GetOpenApiDocumentData; responses: T.GetOpenApiDocumentResponses };
   getOpenIdConfiguration: { data: T.GetOpenIdConfigurationData; responses: T.GetOpenIdConfigurationResponses };
+  getOrganization: { data: T.GetOrganizationData; responses: T.GetOrganizationResponses };
+  getOrganizationFeatureFlags: { data: T.GetOrganizationFeatureFlagsData; responses: T.GetOrganizationFeatureFlagsResponses };
+  getOrganizationPropertyValues: { data: T.GetOrganizationPropertyValuesData; responses: T.GetOrganizationPropertyValuesResponses };
+  getOrganizationUserPermissions: { data: T.GetOrganizationUserPermissionsData; responses: T.GetOrganizationUserPermissionsResponses };
+  getOrganizationUserRoles: { data: T.GetOrganizationUserRolesData; responses: T.GetOrganizationUserRolesResponses };
+  getOrganizationUsers: { data: T.GetOrganizationUsersData; responses: T.GetOrganizationUsersResponses };
+  getOrganizations: { data: T.GetOrganizationsData; responses: T.GetOrganizationsResponses };
   getPermissions: { data: T.GetPermissionsData; responses: T.GetPermissionsResponses };
+  getProperties: { data: T.GetPropertiesData; responses: T.GetPropertiesResponses };
   getRegisterPage: { data: T.GetRegisterPageData; responses: T.GetRegisterPageResponses };
+  getRole: { data: T.GetRoleData; responses: T.GetRoleResponses };
+  getRolePermissions: { data: T.GetRolePermissionsData; responses: T.GetRolePermissionsResponses };
+  getRoles: { data: T.GetRolesData; responses: T.GetRolesResponses };
   getSsoConfig: { data: T.GetSsoConfigData; responses: T.GetSsoConfigResponses };
+  getUserData: { data: T.GetUserDataData; responses: T.GetUserDataResponses };
+  getUserIdentities: { data: T.GetUserIdentitiesData; responses: T.GetUserIdentitiesResponses };
+  getUserPropertyValues: { data: T.GetUserPropertyValuesData; responses: T.GetUserPropertyValuesResponses };
+  getUsers: { data: T.GetUsersData; responses: T.GetUsersResponses };
   introspectOAuth2Token: { data: T.IntrospectOAuth2TokenData; responses: T.IntrospectOAuth2TokenResponses };
   listAdminNotifications: { data: T.ListAdminNotificationsData; responses: T.ListAdminNotificationsResponses };
   listApiKeys: { data: T.ListApiKeysData; responses: T.ListApiKeysResponses };
@@ -124,13 +226,33 @@ export interface Operations {
   recordAppError: { data: T.RecordAppErrorData; responses: T.RecordAppErrorResponses };
   recordAppFeedback: { data: T.RecordAppFeedbackData; responses: T.RecordAppFeedbackResponses };
   recordAppInstallation: { data: T.RecordAppInstallationData; responses: T.RecordAppInstallationResponses };
+  refreshUserClaims: { data: T.RefreshUserClaimsData; responses: T.RefreshUserClaimsResponses };
   registerAccount: { data: T.RegisterAccountData; responses: T.RegisterAccountResponses };
+  removeOrganizationUser: { data: T.RemoveOrganizationUserData; responses: T.RemoveOrganizationUserResponses };
+  removeRolePermission: { data: T.RemoveRolePermissionData; responses: T.RemoveRolePermissionResponses };
   revokeApiKey: { data: T.RevokeApiKeyData; responses: T.RevokeApiKeyResponses };
   revokeOAuth2Token: { data: T.RevokeOAuth2TokenData; responses: T.RevokeOAuth2TokenResponses };
+  setUserPassword: { data: T.SetUserPasswordData; responses: T.SetUserPasswordResponses };
   ssoCallback: { data: T.SsoCallbackData; responses: T.SsoCallbackResponses };
   startDeviceAuthorization: { data: T.StartDeviceAuthorizationData; responses: T.StartDeviceAuthorizationResponses };
   startSso: { data: T.StartSsoData; responses: T.StartSsoResponses };
   updateAdminNotification: { data: T.UpdateAdminNotificationData; responses: T.UpdateAdminNotificationResponses };
+  updateCategory: { data: T.UpdateCategoryData; responses: T.UpdateCategoryResponses };
+  updateEnvironementFeatureFlagOverride: { data: T.UpdateEnvironementFeatureFlagOverrideData; responses: T.UpdateEnvironementFeatureFlagOverrideResponses };
+  updateFeatureFlag: { data: T.UpdateFeatureFlagData; responses: T.UpdateFeatureFlagResponses };
+  updateIdentity: { data: T.UpdateIdentityData; responses: T.UpdateIdentityResponses };
+  updateOrganization: { data: T.UpdateOrganizationData; responses: T.UpdateOrganizationResponses };
+  updateOrganizationFeatureFlagOverride: { data: T.UpdateOrganizationFeatureFlagOverrideData; responses: T.UpdateOrganizationFeatureFlagOverrideResponses };
+  updateOrganizationProperties: { data: T.UpdateOrganizationPropertiesData; responses: T.UpdateOrganizationPropertiesResponses };
+  updateOrganizationProperty: { data: T.UpdateOrganizationPropertyData; responses: T.UpdateOrganizationPropertyResponses };
+  updateOrganizationUsers: { data: T.UpdateOrganizationUsersData; responses: T.UpdateOrganizationUsersResponses };
   updatePermissions: { data: T.UpdatePermissionsData; responses: T.UpdatePermissionsResponses };
+  updateProperty: { data: T.UpdatePropertyData; responses: T.UpdatePropertyResponses };
+  updateRolePermissions: { data: T.UpdateRolePermissionsData; responses: T.UpdateRolePermissionsResponses };
+  updateRoles: { data: T.UpdateRolesData; responses: T.UpdateRolesResponses };
+  updateUser: { data: T.UpdateUserData; responses: T.UpdateUserResponses };
+  updateUserFeatureFlagOverride: { data: T.UpdateUserFeatureFlagOverrideData; responses: T.UpdateUserFeatureFlagOverrideResponses };
+  updateUserProperties: { data: T.UpdateUserPropertiesData; responses: T.UpdateUserPropertiesResponses };
+  updateUserProperty: { data: T.UpdateUserPropertyData; responses: T.UpdateUserPropertyResponses };
   verifyAccountEmail: { data: T.VerifyAccountEmailData; responses: T.VerifyAccountEmailResponses };
 }

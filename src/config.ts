@@ -1,3 +1,4 @@
+import { ACCESS_TOKEN_TTL_SECONDS } from './services/oauth/lifetimes';
 import { resolve } from 'node:path';
 
 export interface Config {
@@ -40,12 +41,16 @@ export interface Config {
   allowedOrigins: string[];
   /** Authorization-code lifetime: 10 minutes at most (RFC 6749 §4.1.2). */
   authCodeTtlSeconds: number;
+  /** Access- and ID-token lifetime: 1 hour by default, between 1 minute and 1 day. */
+  accessTokenTtlSeconds: number;
   /**
    * HTTP server timeouts (src/http/listen.ts): a whole request (line, headers and body) must arrive within
    * requestTimeoutMs and its headers within headersTimeoutMs (never more than the former), else 408; an idle
    * keep-alive connection is closed after keepAliveTimeoutMs.
    */
   http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** Serve HTTPS with this certificate chain and key (PEM files); the default issuer is then https://. */
+  tls?: { certFile: string; keyFile: string };
   /** Seconds between runs of the expired-row prune in each process (0: only at start-up); at most a day. */
   pruneIntervalSeconds: number;
   logLevel: string;
@@ -69,7 +74,9 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const port = input.port ?? int(env.KEYHAVEN_PORT, 3000);
   const host = input.host ?? env.KEYHAVEN_HOST ?? '127.0.0.1';
   const dataDir = resolve(input.dataDir ?? env.KEYHAVEN_DATA ?? './data');
-  const issuer = (input.issuer ?? env.KEYHAVEN_ISSUER ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  const tls = env.KEYHAVEN_TLS_CERT && env.KEYHAVEN_TLS_KEY ? { certFile: resolve(env.KEYHAVEN_TLS_CERT), keyFile: resolve(env.KEYHAVEN_TLS_KEY) } : undefined;
+  const scheme = tls ? 'https' : 'http';
+  const issuer = (input.issuer ?? env.KEYHAVEN_ISSUER ?? `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   return {
     port,
     host,
@@ -99,8 +106,10 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ssoAllowPrivateIssuers: flag(env.KEYHAVEN_SSO_ALLOW_PRIVATE_ISSUERS) ?? isLoopbackUrl(issuer),
     ssoAllowInsecure: flag(env.KEYHAVEN_SSO_ALLOW_INSECURE) ?? false,
     allowedOrigins: (env.KEYHAVEN_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    accessTokenTtlSeconds: Math.min(Math.max(int(env.KEYHAVEN_ACCESS_TOKEN_TTL, ACCESS_TOKEN_TTL_SECONDS), 60), 86400),
     authCodeTtlSeconds: Math.min(int(env.KEYHAVEN_AUTH_CODE_TTL, MAX_AUTH_CODE_TTL_SECONDS) || MAX_AUTH_CODE_TTL_SECONDS, MAX_AUTH_CODE_TTL_SECONDS),
     http: httpTimeouts(env),
+    tls,
     pruneIntervalSeconds: Math.min(int(env.KEYHAVEN_PRUNE_INTERVAL_SECONDS, 300), 24 * 3600),
     logLevel: env.KEYHAVEN_LOG_LEVEL ?? 'info',
   };

@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AppLoginData, AppLoginErrors, AppLoginResponses, AppLogoutData, AppLogoutErrors, AppLogoutResponses, AppRegisterData, AppRegisterErrors, AppRegisterResponses, AuthorizeOAuth2Data, AuthorizeOAuth2Errors, AuthorizeOAuth2Responses, AuthorizeOAuthData, AuthorizeOAuthErrors, AuthorizeOAuthResponses, BrowserLoginData, BrowserLoginErrors, BrowserLoginResponses, BrowserLogoutData, BrowserLogoutErrors, BrowserLogoutResponses, BrowserRegisterData, BrowserRegisterErrors, BrowserRegisterResponses, ConfirmLogoutData, ConfirmLogoutErrors, ConfirmLogoutResponses, CreateAdminNotificationData, CreateAdminNotificationErrors, CreateAdminNotificationResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreatePermissionData, CreatePermissionErrors, CreatePermissionResponses, DeleteAdminNotificationData, DeleteAdminNotificationErrors, DeleteAdminNotificationResponses, DeletePermissionData, DeletePermissionErrors, DeletePermissionResponses, GetAccountPageData, GetAccountPageErrors, GetAccountPageResponses, GetAdminNotificationData, GetAdminNotificationErrors, GetAdminNotificationResponses, GetApiReferenceAssetData, GetApiReferenceAssetErrors, GetApiReferenceAssetResponses, GetApiReferenceData, GetApiReferenceErrors, GetApiReferenceResponses, GetAppSessionData, GetAppSessionErrors, GetAppSessionResponses, GetBrowserSessionData, GetBrowserSessionErrors, GetBrowserSessionResponses, GetConsentPageData, GetConsentPageErrors, GetConsentPageResponses, GetDevicePageData, GetDevicePageErrors, GetDevicePageResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetHomePageData, GetHomePageErrors, GetHomePageResponses, GetJwksData, GetJwksErrors, GetJwksResponses, GetLoginPageData, GetLoginPageErrors, GetLoginPageResponses, GetOAuth2UserProfileData, GetOAuth2UserProfileErrors, GetOAuth2UserProfileResponses, GetOAuth2UserProfileV2Data, GetOAuth2UserProfileV2Errors, GetOAuth2UserProfileV2Responses, GetOAuthAuthorizationServerMetadataData, GetOAuthAuthorizationServerMetadataErrors, GetOAuthAuthorizationServerMetadataResponses, GetOAuthUserInfoData, GetOAuthUserInfoErrors, GetOAuthUserInfoResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOpenIdConfigurationData, GetOpenIdConfigurationErrors, GetOpenIdConfigurationResponses, GetPermissionsData, GetPermissionsErrors, GetPermissionsResponses, GetRegisterPageData, GetRegisterPageErrors, GetRegisterPageResponses, GetSsoConfigData, GetSsoConfigErrors, GetSsoConfigResponses, IntrospectOAuth2TokenData, IntrospectOAuth2TokenErrors, IntrospectOAuth2TokenResponses, ListAdminNotificationsData, ListAdminNotificationsErrors, ListAdminNotificationsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAppNotificationsData, ListAppNotificationsErrors, ListAppNotificationsResponses, LogoutData, LogoutErrors, LogoutResponses, ManageMfaData, ManageMfaErrors, ManageMfaResponses, PostAccountSessionsData, PostAccountSessionsErrors, PostAccountSessionsResponses, PostConsentPageData, PostConsentPageErrors, PostConsentPageResponses, PostDevicePageData, PostDevicePageErrors, PostDevicePageResponses, PostLoginMfaPageData, PostLoginMfaPageErrors, PostLoginMfaPageResponses, PostLoginPageData, PostLoginPageErrors, PostLoginPageResponses, PostOAuth2TokenData, PostOAuth2TokenErrors, PostOAuth2TokenResponses, PostOAuthTokenData, PostOAuthTokenErrors, PostOAuthTokenResponses, PostRegisterPageData, PostRegisterPageErrors, PostRegisterPageResponses, PostSsoActionData, PostSsoActionErrors, PostSsoActionResponses, RecordAppActivityData, RecordAppActivityErrors, RecordAppActivityResponses, RecordAppErrorData, RecordAppErrorErrors, RecordAppErrorResponses, RecordAppFeedbackData, RecordAppFeedbackErrors, RecordAppFeedbackResponses, RecordAppInstallationData, RecordAppInstallationErrors, RecordAppInstallationResponses, RegisterAccountData, RegisterAccountErrors, RegisterAccountResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeOAuth2TokenData, RevokeOAuth2TokenErrors, RevokeOAuth2TokenResponses, SsoCallbackData, SsoCallbackErrors, SsoCallbackResponses, StartDeviceAuthorizationData, StartDeviceAuthorizationErrors, StartDeviceAuthorizationResponses, StartSsoData, StartSsoErrors, StartSsoResponses, UpdateAdminNotificationData, UpdateAdminNotificationErrors, UpdateAdminNotificationResponses, UpdatePermissionsData, UpdatePermissionsErrors, UpdatePermissionsResponses, VerifyAccountEmailData, VerifyAccountEmailErrors, VerifyAccountEmailResponses } from './types.gen';
+import type { AddOrganizationUsersData, AddOrganizationUsersErrors, AddOrganizationUsersResponses, AppLoginData, AppLoginErrors, AppLoginResponses, AppLogoutData, AppLogoutErrors, AppLogoutResponses, AppRegisterData, AppRegisterErrors, AppRegisterResponses, AuthorizeOAuth2Data, AuthorizeOAuth2Errors, AuthorizeOAuth2Responses, AuthorizeOAuthData, AuthorizeOAuthErrors, AuthorizeOAuthResponses, BrowserLoginData, BrowserLoginErrors, BrowserLoginResponses, BrowserLogoutData, BrowserLogoutErrors, BrowserLogoutResponses, BrowserRegisterData, BrowserRegisterErrors, BrowserRegisterResponses, ConfirmLogoutData, ConfirmLogoutErrors, ConfirmLogoutResponses, CreateAdminNotificationData, CreateAdminNotificationErrors, CreateAdminNotificationResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCategoryData, CreateCategoryErrors, CreateCategoryResponses, CreateFeatureFlagData, CreateFeatureFlagErrors, CreateFeatureFlagResponses, CreateOrganizationData, CreateOrganizationErrors, CreateOrganizationResponses, CreateOrganizationUserPermissionData, CreateOrganizationUserPermissionErrors, CreateOrganizationUserPermissionResponses, CreateOrganizationUserRoleData, CreateOrganizationUserRoleErrors, CreateOrganizationUserRoleResponses, CreatePermissionData, CreatePermissionErrors, CreatePermissionResponses, CreatePropertyData, CreatePropertyErrors, CreatePropertyResponses, CreateRoleData, CreateRoleErrors, CreateRoleResponses, CreateUserData, CreateUserErrors, CreateUserIdentityData, CreateUserIdentityErrors, CreateUserIdentityResponses, CreateUserResponses, DeleteAdminNotificationData, DeleteAdminNotificationErrors, DeleteAdminNotificationResponses, DeleteEnvironementFeatureFlagOverrideData, DeleteEnvironementFeatureFlagOverrideErrors, DeleteEnvironementFeatureFlagOverrideResponses, DeleteEnvironementFeatureFlagOverridesData, DeleteEnvironementFeatureFlagOverridesErrors, DeleteEnvironementFeatureFlagOverridesResponses, DeleteFeatureFlagData, DeleteFeatureFlagErrors, DeleteFeatureFlagResponses, DeleteIdentityData, DeleteIdentityErrors, DeleteIdentityResponses, DeleteOrganizationData, DeleteOrganizationErrors, DeleteOrganizationFeatureFlagOverrideData, DeleteOrganizationFeatureFlagOverrideErrors, DeleteOrganizationFeatureFlagOverrideResponses, DeleteOrganizationFeatureFlagOverridesData, DeleteOrganizationFeatureFlagOverridesErrors, DeleteOrganizationFeatureFlagOverridesResponses, DeleteOrganizationHandleData, DeleteOrganizationHandleErrors, DeleteOrganizationHandleResponses, DeleteOrganizationResponses, DeleteOrganizationUserPermissionData, DeleteOrganizationUserPermissionErrors, DeleteOrganizationUserPermissionResponses, DeleteOrganizationUserRoleData, DeleteOrganizationUserRoleErrors, DeleteOrganizationUserRoleResponses, DeletePermissionData, DeletePermissionErrors, DeletePermissionResponses, DeletePropertyData, DeletePropertyErrors, DeletePropertyResponses, DeleteRoleData, DeleteRoleErrors, DeleteRoleResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, GetAccountPageData, GetAccountPageErrors, GetAccountPageResponses, GetAdminNotificationData, GetAdminNotificationErrors, GetAdminNotificationResponses, GetApiReferenceAssetData, GetApiReferenceAssetErrors, GetApiReferenceAssetResponses, GetApiReferenceData, GetApiReferenceErrors, GetApiReferenceResponses, GetAppSessionData, GetAppSessionErrors, GetAppSessionResponses, GetBrowserSessionData, GetBrowserSessionErrors, GetBrowserSessionResponses, GetCategoriesData, GetCategoriesErrors, GetCategoriesResponses, GetConsentPageData, GetConsentPageErrors, GetConsentPageResponses, GetDevicePageData, GetDevicePageErrors, GetDevicePageResponses, GetEnvironementFeatureFlagsData, GetEnvironementFeatureFlagsErrors, GetEnvironementFeatureFlagsResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetHomePageData, GetHomePageErrors, GetHomePageResponses, GetIdentityData, GetIdentityErrors, GetIdentityResponses, GetJwksData, GetJwksErrors, GetJwksResponses, GetLoginPageData, GetLoginPageErrors, GetLoginPageResponses, GetOAuth2UserProfileData, GetOAuth2UserProfileErrors, GetOAuth2UserProfileResponses, GetOAuth2UserProfileV2Data, GetOAuth2UserProfileV2Errors, GetOAuth2UserProfileV2Responses, GetOAuthAuthorizationServerMetadataData, GetOAuthAuthorizationServerMetadataErrors, GetOAuthAuthorizationServerMetadataResponses, GetOAuthUserInfoData, GetOAuthUserInfoErrors, GetOAuthUserInfoResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOpenIdConfigurationData, GetOpenIdConfigurationErrors, GetOpenIdConfigurationResponses, GetOrganizationData, GetOrganizationErrors, GetOrganizationFeatureFlagsData, GetOrganizationFeatureFlagsErrors, GetOrganizationFeatureFlagsResponses, GetOrganizationPropertyValuesData, GetOrganizationPropertyValuesErrors, GetOrganizationPropertyValuesResponses, GetOrganizationResponses, GetOrganizationsData, GetOrganizationsErrors, GetOrganizationsResponses, GetOrganizationUserPermissionsData, GetOrganizationUserPermissionsErrors, GetOrganizationUserPermissionsResponses, GetOrganizationUserRolesData, GetOrganizationUserRolesErrors, GetOrganizationUserRolesResponses, GetOrganizationUsersData, GetOrganizationUsersErrors, GetOrganizationUsersResponses, GetPermissionsData, GetPermissionsErrors, GetPermissionsResponses, GetPropertiesData, GetPropertiesErrors, GetPropertiesResponses, GetRegisterPageData, GetRegisterPageErrors, GetRegisterPageResponses, GetRoleData, GetRoleErrors, GetRolePermissionsData, GetRolePermissionsErrors, GetRolePermissionsResponses, GetRoleResponses, GetRolesData, GetRolesErrors, GetRolesResponses, GetSsoConfigData, GetSsoConfigErrors, GetSsoConfigResponses, GetUserDataData, GetUserDataErrors, GetUserDataResponses, GetUserIdentitiesData, GetUserIdentitiesErrors, GetUserIdentitiesResponses, GetUserPropertyValuesData, GetUserPropertyValuesErrors, GetUserPropertyValuesResponses, GetUsersData, GetUsersErrors, GetUsersResponses, IntrospectOAuth2TokenData, IntrospectOAuth2TokenErrors, IntrospectOAuth2TokenResponses, ListAdminNotificationsData, ListAdminNotificationsErrors, ListAdminNotificationsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAppNotificationsData, ListAppNotificationsErrors, ListAppNotificationsResponses, LogoutData, LogoutErrors, LogoutResponses, ManageMfaData, ManageMfaErrors, ManageMfaResponses, PostAccountSessionsData, PostAccountSessionsErrors, PostAccountSessionsResponses, PostConsentPageData, PostConsentPageErrors, PostConsentPageResponses, PostDevicePageData, PostDevicePageErrors, PostDevicePageResponses, PostLoginMfaPageData, PostLoginMfaPageErrors, PostLoginMfaPageResponses, PostLoginPageData, PostLoginPageErrors, PostLoginPageResponses, PostOAuth2TokenData, PostOAuth2TokenErrors, PostOAuth2TokenResponses, PostOAuthTokenData, PostOAuthTokenErrors, PostOAuthTokenResponses, PostRegisterPageData, PostRegisterPageErrors, PostRegisterPageResponses, PostSsoActionData, PostSsoActionErrors, PostSsoActionResponses, RecordAppActivityData, RecordAppActivityErrors, RecordAppActivityResponses, RecordAppErrorData, RecordAppErrorErrors, RecordAppErrorResponses, RecordAppFeedbackData, RecordAppFeedbackErrors, RecordAppFeedbackResponses, RecordAppInstallationData, RecordAppInstallationErrors, RecordAppInstallationResponses, RefreshUserClaimsData, RefreshUserClaimsErrors, RefreshUserClaimsResponses, RegisterAccountData, RegisterAccountErrors, RegisterAccountResponses, RemoveOrganizationUserData, RemoveOrganizationUserErrors, RemoveOrganizationUserResponses, RemoveRolePermissionData, RemoveRolePermissionErrors, RemoveRolePermissionResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeOAuth2TokenData, RevokeOAuth2TokenErrors, RevokeOAuth2TokenResponses, SetUserPasswordData, SetUserPasswordErrors, SetUserPasswordResponses, SsoCallbackData, SsoCallbackErrors, SsoCallbackResponses, StartDeviceAuthorizationData, StartDeviceAuthorizationErrors, StartDeviceAuthorizationResponses, StartSsoData, StartSsoErrors, StartSsoResponses, UpdateAdminNotificationData, UpdateAdminNotificationErrors, UpdateAdminNotificationResponses, UpdateCategoryData, UpdateCategoryErrors, UpdateCategoryResponses, UpdateEnvironementFeatureFlagOverrideData, UpdateEnvironementFeatureFlagOverrideErrors, UpdateEnvironementFeatureFlagOverrideResponses, UpdateFeatureFlagData, UpdateFeatureFlagErrors, UpdateFeatureFlagResponses, UpdateIdentityData, UpdateIdentityErrors, UpdateIdentityResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationFeatureFlagOverrideData, UpdateOrganizationFeatureFlagOverrideErrors, UpdateOrganizationFeatureFlagOverrideResponses, UpdateOrganizationPropertiesData, UpdateOrganizationPropertiesErrors, UpdateOrganizationPropertiesResponses, UpdateOrganizationPropertyData, UpdateOrganizationPropertyErrors, UpdateOrganizationPropertyResponses, UpdateOrganizationResponses, UpdateOrganizationUsersData, UpdateOrganizationUsersErrors, UpdateOrganizationUsersResponses, UpdatePermissionsData, UpdatePermissionsErrors, UpdatePermissionsResponses, UpdatePropertyData, UpdatePropertyErrors, UpdatePropertyResponses, UpdateRolePermissionsData, UpdateRolePermissionsErrors, UpdateRolePermissionsResponses, UpdateRolesData, UpdateRolesErrors, UpdateRolesResponses, UpdateUserData, UpdateUserErrors, UpdateUserFeatureFlagOverrideData, UpdateUserFeatureFlagOverrideErrors, UpdateUserFeatureFlagOverrideResponses, UpdateUserPropertiesData, UpdateUserPropertiesErrors, UpdateUserPropertiesResponses, UpdateUserPropertyData, UpdateUserPropertyErrors, UpdateUserPropertyResponses, UpdateUserResponses, VerifyAccountEmailData, VerifyAccountEmailErrors, VerifyAccountEmailResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -597,6 +597,485 @@ export const registerAccount = <ThrowOnError extends boolean = false>(options: O
 export const verifyAccountEmail = <ThrowOnError extends boolean = false>(options?: Options<VerifyAccountEmailData, ThrowOnError>) => (options?.client ?? client).get<VerifyAccountEmailResponses, VerifyAccountEmailErrors, ThrowOnError>({ url: '/api/v1/auth/verify', ...options });
 
 /**
+ * Delete environment feature flag overrides
+ *
+ * Deletes every environment override; each flag's environment value is its default again.
+ */
+export const deleteEnvironementFeatureFlagOverrides = <ThrowOnError extends boolean = false>(options?: Options<DeleteEnvironementFeatureFlagOverridesData, ThrowOnError>) => (options?.client ?? client).delete<DeleteEnvironementFeatureFlagOverridesResponses, DeleteEnvironementFeatureFlagOverridesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/environment/feature_flags',
+    ...options
+});
+
+/**
+ * List environment feature flags
+ *
+ * Every flag with its value in the environment: the environment's override where the flag allows one,
+ * else its default, keyed by flag key in key order. `page_size` and `next_token` page through the flags
+ * (keyset pagination; additions to the seed, whose client sends neither, so a page holds up to 500
+ * flags by default).
+ *
+ */
+export const getEnvironementFeatureFlags = <ThrowOnError extends boolean = false>(options?: Options<GetEnvironementFeatureFlagsData, ThrowOnError>) => (options?.client ?? client).get<GetEnvironementFeatureFlagsResponses, GetEnvironementFeatureFlagsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/environment/feature_flags',
+    ...options
+});
+
+/**
+ * Delete environment feature flag override
+ *
+ * Deletes the flag's environment override, if any; its environment value is its default again.
+ */
+export const deleteEnvironementFeatureFlagOverride = <ThrowOnError extends boolean = false>(options: Options<DeleteEnvironementFeatureFlagOverrideData, ThrowOnError>) => (options.client ?? client).delete<DeleteEnvironementFeatureFlagOverrideResponses, DeleteEnvironementFeatureFlagOverrideErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/environment/feature_flags/{feature_flag_key}',
+    ...options
+});
+
+/**
+ * Update environment feature flag override
+ *
+ * Sets the flag's value in the environment. The value must be one of the flag's type
+ * (400 `FEATURE_FLAG_VALUE_INVALID`), and the flag must allow overrides
+ * (400 `FEATURE_FLAG_OVERRIDE_NOT_ALLOWED` when it has no `allow_override_level`).
+ *
+ */
+export const updateEnvironementFeatureFlagOverride = <ThrowOnError extends boolean = false>(options: Options<UpdateEnvironementFeatureFlagOverrideData, ThrowOnError>) => (options.client ?? client).patch<UpdateEnvironementFeatureFlagOverrideResponses, UpdateEnvironementFeatureFlagOverrideErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/environment/feature_flags/{feature_flag_key}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Create feature flag
+ *
+ * Creates a flag. Its `key` must be unique (409 otherwise) and `default_value` a value of its `type`
+ * (`true`/`false` for `bool`, a 32-bit decimal integer for `int`). Without `allow_override_level` the
+ * flag cannot be overridden at any level.
+ *
+ */
+export const createFeatureFlag = <ThrowOnError extends boolean = false>(options: Options<CreateFeatureFlagData, ThrowOnError>) => (options.client ?? client).post<CreateFeatureFlagResponses, CreateFeatureFlagErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feature_flags',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete feature flag
+ *
+ * Deletes the flag with its overrides in the environment, organizations and for users.
+ */
+export const deleteFeatureFlag = <ThrowOnError extends boolean = false>(options: Options<DeleteFeatureFlagData, ThrowOnError>) => (options.client ?? client).delete<DeleteFeatureFlagResponses, DeleteFeatureFlagErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feature_flags/{feature_flag_key}',
+    ...options
+});
+
+/**
+ * Replace feature flag
+ *
+ * Replaces the flag's name, description, type, override level and default value, all given as query
+ * parameters (as seed 002 and its client library send them). `default_value` must be a value of `type`
+ * (400 `FEATURE_FLAG_VALUE_INVALID`). Changing `type` removes every override of the flag (their values
+ * belong to the old type); narrowing `allow_override_level` removes the overrides at the levels it no
+ * longer reaches. `usr` is accepted besides the seed's `env` and `org`, so that a user-level flag can be
+ * replaced without losing its user overrides.
+ *
+ */
+export const updateFeatureFlag = <ThrowOnError extends boolean = false>(options: Options<UpdateFeatureFlagData, ThrowOnError>) => (options.client ?? client).put<UpdateFeatureFlagResponses, UpdateFeatureFlagErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feature_flags/{feature_flag_key}',
+    ...options
+});
+
+/**
+ * Delete identity
+ *
+ * Removes the identity; the next oldest of its type becomes primary. A user's last identity cannot
+ * be removed (409 `LAST_IDENTITY`): delete the user instead.
+ *
+ */
+export const deleteIdentity = <ThrowOnError extends boolean = false>(options: Options<DeleteIdentityData, ThrowOnError>) => (options.client ?? client).delete<DeleteIdentityResponses, DeleteIdentityErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/identities/{identity_id}',
+    ...options
+});
+
+/**
+ * Get identity
+ *
+ * One identity by id.
+ */
+export const getIdentity = <ThrowOnError extends boolean = false>(options: Options<GetIdentityData, ThrowOnError>) => (options.client ?? client).get<GetIdentityResponses, GetIdentityErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/identities/{identity_id}',
+    ...options
+});
+
+/**
+ * Update identity
+ *
+ * `is_primary: true` makes the identity the user's primary one of its type (the primary email is
+ * the user's email in tokens and lists); `false` hands that to the next oldest identity of the type,
+ * if there is one.
+ *
+ */
+export const updateIdentity = <ThrowOnError extends boolean = false>(options: Options<UpdateIdentityData, ThrowOnError>) => (options.client ?? client).patch<UpdateIdentityResponses, UpdateIdentityErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/identities/{identity_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get organization
+ *
+ * The organization with the given `code`; without one, the default organization. Brand colours are
+ * shown as `{raw, hex, hsl}` objects, as the Kinde client library reads them (the seed shows strings).
+ *
+ */
+export const getOrganization = <ThrowOnError extends boolean = false>(options?: Options<GetOrganizationData, ThrowOnError>) => (options?.client ?? client).get<GetOrganizationResponses, GetOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organization',
+    ...options
+});
+
+/**
+ * Create organization
+ *
+ * Creates an organization and answers its new `code`. A `handle` must be unique (409). Each key of
+ * `feature_flags` must name an existing flag of that type whose overrides reach organizations
+ * (`allow_override_level` `org` or `usr`), else 400 (`UNKNOWN_FEATURE_FLAG`, `FEATURE_FLAG_TYPE_MISMATCH`,
+ * `FEATURE_FLAG_NOT_OVERRIDABLE`) and nothing is created; the new organization gets an
+ * override of each at the flag's current default value.
+ *
+ */
+export const createOrganization = <ThrowOnError extends boolean = false>(options: Options<CreateOrganizationData, ThrowOnError>) => (options.client ?? client).post<CreateOrganizationResponses, CreateOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organization',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete organization
+ *
+ * Deletes the organization. Its memberships go with it, and with them its members' roles and
+ * permissions there, as do its feature flag overrides and property values. The default organization
+ * cannot be deleted (409 `CANNOT_DELETE_DEFAULT_ORGANIZATION`).
+ *
+ */
+export const deleteOrganization = <ThrowOnError extends boolean = false>(options: Options<DeleteOrganizationData, ThrowOnError>) => (options.client ?? client).delete<DeleteOrganizationResponses, DeleteOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organization/{org_code}',
+    ...options
+});
+
+/**
+ * Update organization
+ *
+ * Changes the fields given; the others stay. A `handle` must be unique (409). `null` clears an optional
+ * field (colours, `external_id`, sender fields).
+ *
+ */
+export const updateOrganization = <ThrowOnError extends boolean = false>(options: Options<UpdateOrganizationData, ThrowOnError>) => (options.client ?? client).patch<UpdateOrganizationResponses, UpdateOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organization/{org_code}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete organization handle
+ *
+ * Removes the organization's handle (also when it has none), freeing it for another organization.
+ */
+export const deleteOrganizationHandle = <ThrowOnError extends boolean = false>(options: Options<DeleteOrganizationHandleData, ThrowOnError>) => (options.client ?? client).delete<DeleteOrganizationHandleResponses, DeleteOrganizationHandleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organization/{org_code}/handle',
+    ...options
+});
+
+/**
+ * List organizations
+ *
+ * Every organization, the personal tenants included, oldest first unless `sort` says otherwise;
+ * `page_size` and `next_token` page through them (keyset pagination). Organizations have no email:
+ * `email_asc`/`email_desc` order them by code.
+ *
+ */
+export const getOrganizations = <ThrowOnError extends boolean = false>(options?: Options<GetOrganizationsData, ThrowOnError>) => (options?.client ?? client).get<GetOrganizationsResponses, GetOrganizationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations',
+    ...options
+});
+
+/**
+ * Delete organization feature flag overrides
+ *
+ * Deletes every override of the organization; its flags resolve as if it had set none.
+ */
+export const deleteOrganizationFeatureFlagOverrides = <ThrowOnError extends boolean = false>(options: Options<DeleteOrganizationFeatureFlagOverridesData, ThrowOnError>) => (options.client ?? client).delete<DeleteOrganizationFeatureFlagOverridesResponses, DeleteOrganizationFeatureFlagOverridesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/feature_flags',
+    ...options
+});
+
+/**
+ * List organization feature flags
+ *
+ * Every flag with the value the organization resolves to: its own override, else the environment's,
+ * else the default (each level only where the flag allows it), keyed by flag key in key order.
+ * `page_size` and `next_token` page through the flags (keyset pagination; additions to the seed, whose
+ * client sends neither, so a page holds up to 500 flags by default).
+ *
+ */
+export const getOrganizationFeatureFlags = <ThrowOnError extends boolean = false>(options: Options<GetOrganizationFeatureFlagsData, ThrowOnError>) => (options.client ?? client).get<GetOrganizationFeatureFlagsResponses, GetOrganizationFeatureFlagsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/feature_flags',
+    ...options
+});
+
+/**
+ * Delete organization feature flag override
+ *
+ * Deletes the organization's override of the flag, if any.
+ */
+export const deleteOrganizationFeatureFlagOverride = <ThrowOnError extends boolean = false>(options: Options<DeleteOrganizationFeatureFlagOverrideData, ThrowOnError>) => (options.client ?? client).delete<DeleteOrganizationFeatureFlagOverrideResponses, DeleteOrganizationFeatureFlagOverrideErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/feature_flags/{feature_flag_key}',
+    ...options
+});
+
+/**
+ * Update organization feature flag override
+ *
+ * Sets the flag's value for the organization, given as the `value` query parameter (as seed 002 and its
+ * client library send it). The value must be one of the flag's type (400 `FEATURE_FLAG_VALUE_INVALID`),
+ * and the flag's `allow_override_level` must be org or usr (400 `FEATURE_FLAG_OVERRIDE_NOT_ALLOWED`).
+ *
+ */
+export const updateOrganizationFeatureFlagOverride = <ThrowOnError extends boolean = false>(options: Options<UpdateOrganizationFeatureFlagOverrideData, ThrowOnError>) => (options.client ?? client).patch<UpdateOrganizationFeatureFlagOverrideResponses, UpdateOrganizationFeatureFlagOverrideErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/feature_flags/{feature_flag_key}',
+    ...options
+});
+
+/**
+ * Get organization property values
+ *
+ * Every `org`-context property (built-in ones first, then in the order they were created) with
+ * the organization's value, or null. `page_size` (default and at most 500) and `next_token` page
+ * through them. 404 for an unknown organization.
+ *
+ */
+export const getOrganizationPropertyValues = <ThrowOnError extends boolean = false>(options: Options<GetOrganizationPropertyValuesData, ThrowOnError>) => (options.client ?? client).get<GetOrganizationPropertyValuesResponses, GetOrganizationPropertyValuesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/properties',
+    ...options
+});
+
+/**
+ * Update organization property values
+ *
+ * Sets several property values of the organization at once (a null value removes one), all or none. A key
+ * that names no property, or a property of another context, is a 400 naming it; so is a value
+ * too long or with line breaks for a single-line property. 404 for an unknown organization.
+ *
+ */
+export const updateOrganizationProperties = <ThrowOnError extends boolean = false>(options: Options<UpdateOrganizationPropertiesData, ThrowOnError>) => (options.client ?? client).patch<UpdateOrganizationPropertiesResponses, UpdateOrganizationPropertiesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/properties',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Update organization property value
+ *
+ * Sets one property value of the organization. 404 for an unknown organization or a key that names no property; 400 for a
+ * property of another context, or a value too long or with line breaks for a single-line property.
+ *
+ */
+export const updateOrganizationProperty = <ThrowOnError extends boolean = false>(options: Options<UpdateOrganizationPropertyData, ThrowOnError>) => (options.client ?? client).put<UpdateOrganizationPropertyResponses, UpdateOrganizationPropertyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/properties/{property_key}',
+    ...options
+});
+
+/**
+ * List organization users
+ *
+ * The organization's members, in the order they joined unless `sort` says otherwise, each with the keys
+ * of the roles they hold there. `roles` and `permissions` keep only members holding every key listed
+ * (permissions count whether granted directly or through a role). `page_size` and `next_token` page
+ * through the list (keyset pagination).
+ *
+ */
+export const getOrganizationUsers = <ThrowOnError extends boolean = false>(options: Options<GetOrganizationUsersData, ThrowOnError>) => (options.client ?? client).get<GetOrganizationUsersResponses, GetOrganizationUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users',
+    ...options
+});
+
+/**
+ * Update organization users
+ *
+ * Adds, updates or removes members in one transaction. `operation: delete` removes the user (not listed
+ * when not a member). Otherwise a user who is not a member joins (`users_added`), and a member is
+ * updated (`users_updated`): `roles` and `permissions`, when given, replace the member's roles and
+ * direct permissions in this organization. An unknown user, role or permission is a 400 naming it
+ * (`UNKNOWN_USER`, `UNKNOWN_ROLE`, `UNKNOWN_PERMISSION`) and nothing is written.
+ *
+ */
+export const updateOrganizationUsers = <ThrowOnError extends boolean = false>(options: Options<UpdateOrganizationUsersData, ThrowOnError>) => (options.client ?? client).patch<UpdateOrganizationUsersResponses, UpdateOrganizationUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Add organization users
+ *
+ * Makes existing users members of the organization (role `member`), with the roles and permissions
+ * listed by key; a user who is already a member gets the listed roles and permissions added and is not
+ * counted in `users_added`. All or nothing: an unknown user, role or permission is a 400 naming it
+ * (`UNKNOWN_USER`, `UNKNOWN_ROLE`, `UNKNOWN_PERMISSION`) and nothing is written. 204 when no user was added.
+ *
+ */
+export const addOrganizationUsers = <ThrowOnError extends boolean = false>(options: Options<AddOrganizationUsersData, ThrowOnError>) => (options.client ?? client).post<AddOrganizationUsersResponses, AddOrganizationUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove organization user
+ *
+ * Ends the user's membership; their roles and permissions in the organization go with it.
+ */
+export const removeOrganizationUser = <ThrowOnError extends boolean = false>(options: Options<RemoveOrganizationUserData, ThrowOnError>) => (options.client ?? client).delete<RemoveOrganizationUserResponses, RemoveOrganizationUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users/{user_id}',
+    ...options
+});
+
+/**
+ * List organization user permissions
+ *
+ * The member's effective permissions in the organization, by key: those granted directly and those of
+ * the roles they hold, each once. With `expand=roles` each names the member's roles that carry it
+ * (empty for a permission granted only directly). Up to 500 a page unless `page_size` asks for fewer;
+ * `next_token` pages on (both additions: the Kinde client library sends neither).
+ *
+ */
+export const getOrganizationUserPermissions = <ThrowOnError extends boolean = false>(options: Options<GetOrganizationUserPermissionsData, ThrowOnError>) => (options.client ?? client).get<GetOrganizationUserPermissionsResponses, GetOrganizationUserPermissionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/permissions',
+    ...options
+});
+
+/**
+ * Add organization user permission
+ *
+ * Grants the member a permission directly in the organization (one already granted stays, 200). A
+ * `permission_id` that names no permission is bad input (400 PERMISSION_ID_UNKNOWN).
+ *
+ */
+export const createOrganizationUserPermission = <ThrowOnError extends boolean = false>(options: Options<CreateOrganizationUserPermissionData, ThrowOnError>) => (options.client ?? client).post<CreateOrganizationUserPermissionResponses, CreateOrganizationUserPermissionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/permissions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete organization user permission
+ *
+ * Withdraws a permission granted directly to the member (404 MEMBER_PERMISSION_NOT_FOUND when there is
+ * no such direct grant; permissions that come from roles go with the role).
+ *
+ */
+export const deleteOrganizationUserPermission = <ThrowOnError extends boolean = false>(options: Options<DeleteOrganizationUserPermissionData, ThrowOnError>) => (options.client ?? client).delete<DeleteOrganizationUserPermissionResponses, DeleteOrganizationUserPermissionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/permissions/{permission_id}',
+    ...options
+});
+
+/**
+ * List organization user roles
+ *
+ * The roles the member holds in the organization, by key. The Kinde client library sends no paging
+ * parameters, so a page holds up to 500 roles unless `page_size` asks for fewer; `next_token` pages on.
+ *
+ */
+export const getOrganizationUserRoles = <ThrowOnError extends boolean = false>(options: Options<GetOrganizationUserRolesData, ThrowOnError>) => (options.client ?? client).get<GetOrganizationUserRolesResponses, GetOrganizationUserRolesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/roles',
+    ...options
+});
+
+/**
+ * Add organization user role
+ *
+ * Gives the member a role in the organization (a role already held stays, 200). A `role_id` that names
+ * no role is bad input (400 ROLE_ID_UNKNOWN).
+ *
+ */
+export const createOrganizationUserRole = <ThrowOnError extends boolean = false>(options: Options<CreateOrganizationUserRoleData, ThrowOnError>) => (options.client ?? client).post<CreateOrganizationUserRoleResponses, CreateOrganizationUserRoleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/roles',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete organization user role
+ *
+ * Takes a role from the member (404 MEMBER_ROLE_NOT_FOUND when the member does not hold it).
+ */
+export const deleteOrganizationUserRole = <ThrowOnError extends boolean = false>(options: Options<DeleteOrganizationUserRoleData, ThrowOnError>) => (options.client ?? client).delete<DeleteOrganizationUserRoleResponses, DeleteOrganizationUserRoleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/roles/{role_id}',
+    ...options
+});
+
+/**
  * List permissions
  *
  * The returned list can be sorted by permission name or permission id in ascending or descending
@@ -648,6 +1127,224 @@ export const updatePermissions = <ThrowOnError extends boolean = false>(options:
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List properties
+ *
+ * Properties in the order they were created (Keyhaven's built-in `kp_usr_*` and `kp_org_*` ones
+ * first). Page forward with `starting_after` (the id of the last property seen) or backward with
+ * `ending_before` (the id of the first one seen); `has_more` tells whether more follow in that
+ * direction. An id that names no property is a 400; the two together are a 400.
+ *
+ */
+export const getProperties = <ThrowOnError extends boolean = false>(options?: Options<GetPropertiesData, ThrowOnError>) => (options?.client ?? client).get<GetPropertiesResponses, GetPropertiesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/properties',
+    ...options
+});
+
+/**
+ * Create property
+ *
+ * Creates a property. Its `key` must be unique (409); `category_id` must name a category
+ * (404 otherwise) of the property's context (400 otherwise).
+ *
+ */
+export const createProperty = <ThrowOnError extends boolean = false>(options: Options<CreatePropertyData, ThrowOnError>) => (options.client ?? client).post<CreatePropertyResponses, CreatePropertyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/properties',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete property
+ *
+ * Deletes the property and every value users and organizations held for it. Built-in properties
+ * (`is_kinde_property`) cannot be deleted (400).
+ *
+ */
+export const deleteProperty = <ThrowOnError extends boolean = false>(options: Options<DeletePropertyData, ThrowOnError>) => (options.client ?? client).delete<DeletePropertyResponses, DeletePropertyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/properties/{property_id}',
+    ...options
+});
+
+/**
+ * Update property
+ *
+ * Sets the property's name, privacy and category (a category of the property's context: 404 for
+ * an unknown one, 400 for one of another context); the description changes only when given.
+ *
+ */
+export const updateProperty = <ThrowOnError extends boolean = false>(options: Options<UpdatePropertyData, ThrowOnError>) => (options.client ?? client).put<UpdatePropertyResponses, UpdatePropertyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/properties/{property_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List categories
+ *
+ * Categories in the order they were created. Page forward with `starting_after` (the id of the
+ * last category seen) or backward with `ending_before`; `has_more` tells whether more follow in
+ * that direction. An id that names no category is a 400; the two together are a 400.
+ *
+ */
+export const getCategories = <ThrowOnError extends boolean = false>(options?: Options<GetCategoriesData, ThrowOnError>) => (options?.client ?? client).get<GetCategoriesResponses, GetCategoriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/property_categories',
+    ...options
+});
+
+/**
+ * Create category
+ *
+ * Creates a category of properties for one context.
+ */
+export const createCategory = <ThrowOnError extends boolean = false>(options: Options<CreateCategoryData, ThrowOnError>) => (options.client ?? client).post<CreateCategoryResponses, CreateCategoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/property_categories',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Update category
+ *
+ * Renames the category (its context does not change).
+ */
+export const updateCategory = <ThrowOnError extends boolean = false>(options: Options<UpdateCategoryData, ThrowOnError>) => (options.client ?? client).put<UpdateCategoryResponses, UpdateCategoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/property_categories/{category_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List roles
+ *
+ * The returned list can be sorted by role name, key or id in ascending or descending order (seed 002
+ * documents `id_*`, the Kinde client library `key_*`: both are accepted); `page_size` and `next_token`
+ * page through it (keyset pagination).
+ *
+ */
+export const getRoles = <ThrowOnError extends boolean = false>(options?: Options<GetRolesData, ThrowOnError>) => (options?.client ?? client).get<GetRolesResponses, GetRolesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/roles',
+    ...options
+});
+
+/**
+ * Create role
+ *
+ * Creates a role. Its `key` must be unique (409 otherwise).
+ */
+export const createRole = <ThrowOnError extends boolean = false>(options: Options<CreateRoleData, ThrowOnError>) => (options.client ?? client).post<CreateRoleResponses, CreateRoleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/roles',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete role
+ *
+ * Deletes the role; every organization member loses it, and its permission links go with it.
+ */
+export const deleteRole = <ThrowOnError extends boolean = false>(options: Options<DeleteRoleData, ThrowOnError>) => (options.client ?? client).delete<DeleteRoleResponses, DeleteRoleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/roles/{role_id}',
+    ...options
+});
+
+/**
+ * Get role
+ *
+ * The role's details (the Kinde client library's `get_role_response`; seed 002 does not list this operation).
+ */
+export const getRole = <ThrowOnError extends boolean = false>(options: Options<GetRoleData, ThrowOnError>) => (options.client ?? client).get<GetRoleResponses, GetRoleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/roles/{role_id}',
+    ...options
+});
+
+/**
+ * Update role
+ *
+ * Changes the role's name, key, description and default flag. `name` and `key` are required (seed 002
+ * and the Kinde client library agree); the key stays unique (409).
+ *
+ */
+export const updateRoles = <ThrowOnError extends boolean = false>(options: Options<UpdateRolesData, ThrowOnError>) => (options.client ?? client).patch<UpdateRolesResponses, UpdateRolesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/roles/{role_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get role permissions
+ *
+ * The permissions the role carries, sorted by permission name or id; `page_size` and `next_token` page
+ * through them. The answer is the Kinde client library's `role_permissions_response` (seed 002's text
+ * shows a bare array; the library wins).
+ *
+ */
+export const getRolePermissions = <ThrowOnError extends boolean = false>(options: Options<GetRolePermissionsData, ThrowOnError>) => (options.client ?? client).get<GetRolePermissionsResponses, GetRolePermissionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/roles/{role_id}/permissions',
+    ...options
+});
+
+/**
+ * Update role permissions
+ *
+ * Adds the listed permissions to the role, or removes those whose `operation` is `delete`, in order and
+ * in one transaction: an id that names no permission changes nothing (400 PERMISSION_ID_UNKNOWN naming
+ * the item). Adding a permission the role has, or removing one it lacks, changes nothing; the answer
+ * lists the ids actually added and removed.
+ *
+ */
+export const updateRolePermissions = <ThrowOnError extends boolean = false>(options: Options<UpdateRolePermissionsData, ThrowOnError>) => (options.client ?? client).patch<UpdateRolePermissionsResponses, UpdateRolePermissionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/roles/{role_id}/permissions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove role permission
+ *
+ * Removes a permission from the role (404 when the role does not carry it).
+ */
+export const removeRolePermission = <ThrowOnError extends boolean = false>(options: Options<RemoveRolePermissionData, ThrowOnError>) => (options.client ?? client).delete<RemoveRolePermissionResponses, RemoveRolePermissionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/roles/{role_id}/permissions/{permission_id}',
+    ...options
 });
 
 /**
@@ -725,6 +1422,203 @@ export const ssoCallback = <ThrowOnError extends boolean = false>(options?: Opti
  *
  */
 export const startSso = <ThrowOnError extends boolean = false>(options?: Options<StartSsoData, ThrowOnError>) => (options?.client ?? client).get<StartSsoResponses, StartSsoErrors, ThrowOnError>({ url: '/api/v1/sso/start', ...options });
+
+/**
+ * Delete user
+ *
+ * Ends the user's sessions, revokes their tokens and deletes the user with everything that belongs
+ * to them (identities, credentials, memberships, grants), in one step. Keyhaven keeps no other
+ * profile data, so `is_delete_profile` changes nothing.
+ *
+ */
+export const deleteUser = <ThrowOnError extends boolean = false>(options: Options<DeleteUserData, ThrowOnError>) => (options.client ?? client).delete<DeleteUserResponses, DeleteUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/user',
+    ...options
+});
+
+/**
+ * Get user
+ *
+ * One user by id; `expand` adds the user's organizations and identities.
+ */
+export const getUserData = <ThrowOnError extends boolean = false>(options: Options<GetUserDataData, ThrowOnError>) => (options.client ?? client).get<GetUserDataResponses, GetUserDataErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/user',
+    ...options
+});
+
+/**
+ * Update user
+ *
+ * Changes the user's names, picture, external id, suspension or password-reset flag. Suspending a
+ * user ends their sessions and revokes their OAuth tokens at once; a suspended user can neither
+ * sign in nor use a token.
+ *
+ */
+export const updateUser = <ThrowOnError extends boolean = false>(options: Options<UpdateUserData, ThrowOnError>) => (options.client ?? client).patch<UpdateUserResponses, UpdateUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/user',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Create user
+ *
+ * Creates a user with its identities (email, phone, username) in one step: all or nothing. An
+ * email, phone or username that already identifies a user is a 409; an unknown
+ * `organization_code` a 404. Without `organization_code` the user joins the default organization,
+ * if one is set. The user has no password until one is set (`PUT /api/v1/users/{user_id}/password`).
+ *
+ */
+export const createUser = <ThrowOnError extends boolean = false>(options?: Options<CreateUserData, ThrowOnError>) => (options?.client ?? client).post<CreateUserResponses, CreateUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/user',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options?.headers
+    }
+});
+
+/**
+ * List users
+ *
+ * Users in the order they were created, paged with `page_size` and `next_token` (keyset pagination).
+ * The filters match exactly (emails and usernames case-insensitively) and may each name several
+ * values, comma separated; `expand` adds each user's organizations and identities.
+ *
+ */
+export const getUsers = <ThrowOnError extends boolean = false>(options?: Options<GetUsersData, ThrowOnError>) => (options?.client ?? client).get<GetUsersResponses, GetUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users',
+    ...options
+});
+
+/**
+ * Update user feature flag override
+ *
+ * Sets the flag's value for the user, given as the `value` query parameter (as seed 002 and its client
+ * library send it). The value must be one of the flag's type (400 `FEATURE_FLAG_VALUE_INVALID`), and
+ * the flag's `allow_override_level` must be usr (400 `FEATURE_FLAG_OVERRIDE_NOT_ALLOWED`).
+ *
+ */
+export const updateUserFeatureFlagOverride = <ThrowOnError extends boolean = false>(options: Options<UpdateUserFeatureFlagOverrideData, ThrowOnError>) => (options.client ?? client).patch<UpdateUserFeatureFlagOverrideResponses, UpdateUserFeatureFlagOverrideErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/feature_flags/{feature_flag_key}',
+    ...options
+});
+
+/**
+ * List a user's identities
+ *
+ * The user's identities, oldest first. Page with `page_size` and `next_token`, or (as the Kinde
+ * client does) with `starting_after` / `ending_before` an identity id; `next_token` wins over
+ * `starting_after`, which wins over `ending_before`. `has_more` tells whether more follow.
+ *
+ */
+export const getUserIdentities = <ThrowOnError extends boolean = false>(options: Options<GetUserIdentitiesData, ThrowOnError>) => (options.client ?? client).get<GetUserIdentitiesResponses, GetUserIdentitiesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/identities',
+    ...options
+});
+
+/**
+ * Create identity
+ *
+ * Adds an identity to the user. An email, phone or username identifies one user only, and an
+ * upstream subject one user per connection: a taken one is a 409. `social` and `enterprise`
+ * identities are upstream identities of the connection named by `connection_id`.
+ *
+ */
+export const createUserIdentity = <ThrowOnError extends boolean = false>(options: Options<CreateUserIdentityData, ThrowOnError>) => (options.client ?? client).post<CreateUserIdentityResponses, CreateUserIdentityErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/identities',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Set user password
+ *
+ * Imports a password hash made elsewhere (the body's `hashing_method`, default bcrypt). The user
+ * signs in with the password it was made from; that first sign-in replaces it with an argon2id
+ * hash. A clear-text password is never accepted here. Setting a password replaces the previous
+ * one, ends the user's sessions and revokes their OAuth tokens.
+ *
+ */
+export const setUserPassword = <ThrowOnError extends boolean = false>(options: Options<SetUserPasswordData, ThrowOnError>) => (options.client ?? client).put<SetUserPasswordResponses, SetUserPasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get user property values
+ *
+ * Every `usr`-context property (built-in ones first, then in the order they were created) with
+ * the user's value, or null. `page_size` (default and at most 500) and `next_token` page
+ * through them. 404 for an unknown user.
+ *
+ */
+export const getUserPropertyValues = <ThrowOnError extends boolean = false>(options: Options<GetUserPropertyValuesData, ThrowOnError>) => (options.client ?? client).get<GetUserPropertyValuesResponses, GetUserPropertyValuesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/properties',
+    ...options
+});
+
+/**
+ * Update user property values
+ *
+ * Sets several property values of the user at once (a null value removes one), all or none. A key
+ * that names no property, or a property of another context, is a 400 naming it; so is a value
+ * too long or with line breaks for a single-line property. 404 for an unknown user.
+ *
+ */
+export const updateUserProperties = <ThrowOnError extends boolean = false>(options: Options<UpdateUserPropertiesData, ThrowOnError>) => (options.client ?? client).patch<UpdateUserPropertiesResponses, UpdateUserPropertiesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/properties',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Update user property value
+ *
+ * Sets one property value of the user. 404 for an unknown user or a key that names no property; 400 for a
+ * property of another context, or a value too long or with line breaks for a single-line property.
+ *
+ */
+export const updateUserProperty = <ThrowOnError extends boolean = false>(options: Options<UpdateUserPropertyData, ThrowOnError>) => (options.client ?? client).put<UpdateUserPropertyResponses, UpdateUserPropertyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/properties/{property_key}',
+    ...options
+});
+
+/**
+ * Refresh user claims
+ *
+ * Records that the user's claims changed; every token issued from now on (and every refresh) carries the current ones.
+ */
+export const refreshUserClaims = <ThrowOnError extends boolean = false>(options: Options<RefreshUserClaimsData, ThrowOnError>) => (options.client ?? client).post<RefreshUserClaimsResponses, RefreshUserClaimsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/refresh_claims',
+    ...options
+});
 
 /**
  * Consent page

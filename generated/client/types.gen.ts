@@ -283,6 +283,21 @@ export type DeviceForm = {
     action?: 'lookup' | 'approve' | 'deny';
 };
 
+/**
+ * Seed 002's `get_environment_feature_flags_response`: every flag with its value in the environment
+ * (the environment's override where the flag allows one, else the default), ordered by key.
+ *
+ */
+export type EnvironmentFeatureFlags = {
+    code: string;
+    message: string;
+    feature_flags: FeatureFlagValues;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
 export type ErrorRecorded = {
     status: 'recorded';
     error_id: number;
@@ -311,6 +326,77 @@ export type ErrorReport = {
     [key: string]: unknown;
 };
 
+/**
+ * A `bool` flag's value.
+ */
+export type FeatureFlagBoolValue = string;
+
+/**
+ * Seed 002's `success_response`, with the new flag's id and key (an addition the seed's clients ignore).
+ */
+export type FeatureFlagCreated = {
+    code: string;
+    message: string;
+    feature_flag: {
+        id: string;
+        key: string;
+    };
+};
+
+/**
+ * Flag details; `default_value` must be a value of `type`.
+ */
+export type FeatureFlagCreateInput = {
+    name: ResourceName;
+    description?: ResourceDescription;
+    key: ResourceKey;
+    type: FeatureFlagType;
+    allow_override_level?: FeatureFlagOverrideLevel;
+    default_value: FeatureFlagValue;
+};
+
+/**
+ * An `int` flag's value, a decimal 32-bit integer without leading zeros.
+ */
+export type FeatureFlagIntValue = string;
+
+/**
+ * The override's value, checked against the flag's type.
+ */
+export type FeatureFlagOverrideInput = {
+    value: FeatureFlagValue;
+};
+
+/**
+ * The narrowest level at which the value may be overridden: `env` (the environment only), `org` (the
+ * environment and organizations) or `usr` (the environment, organizations and users). A flag without
+ * one cannot be overridden anywhere.
+ *
+ */
+export type FeatureFlagOverrideLevel = 'env' | 'org' | 'usr';
+
+/**
+ * The value's type: `str` (text), `int` (a 32-bit integer) or `bool` (`true`/`false`).
+ */
+export type FeatureFlagType = 'str' | 'int' | 'bool';
+
+/**
+ * A value as text, checked against the flag's type: `true` or `false` for `bool`; a decimal integer from
+ * -2147483648 to 2147483647 without leading zeros for `int`; up to 1024 characters for `str`.
+ *
+ */
+export type FeatureFlagValue = string;
+
+/**
+ * Flag key → the flag's type and its value at this level (text, as stored).
+ */
+export type FeatureFlagValues = {
+    [key: string]: {
+        type: FeatureFlagType;
+        value: string;
+    };
+};
+
 export type FeedbackRecorded = {
     status: 'recorded';
     feedback_id: number;
@@ -337,10 +423,120 @@ export type FeedbackReport = {
 export type HtmlPage = string;
 
 /**
+ * Seed 002's `identity`.
+ */
+export type Identity = {
+    id: IdentityId;
+    type: IdentityKind;
+    /**
+     * Whether the email or phone is verified (usernames and upstream identities are).
+     */
+    is_confirmed: boolean;
+    created_on: string;
+    /**
+     * Left out until the identity is first used to sign in.
+     */
+    last_login_on?: string;
+    total_logins: number;
+    /**
+     * The identity's value.
+     */
+    name: string;
+    /**
+     * The email of an email identity.
+     */
+    email?: string;
+    /**
+     * The connection of a social or enterprise identity (for SSO, the upstream issuer); null otherwise.
+     */
+    connection_id: string | null;
+    /**
+     * Whether it is the user's primary identity of its type (the first one, unless another was made primary).
+     */
+    is_primary: boolean;
+};
+
+/**
+ * Seed 002's `create_identity_response`.
+ */
+export type IdentityCreated = {
+    code: string;
+    message: string;
+    identity: {
+        id: IdentityId;
+    };
+};
+
+/**
+ * The identity to add. `social` and `enterprise` need the `connection_id` of the upstream provider.
+ */
+export type IdentityCreateInput = unknown & {
+    /**
+     * The email, phone number, username or upstream subject.
+     */
+    value: string;
+    type: 'email' | 'username' | 'phone' | 'enterprise' | 'social';
+    phone_country_id?: PhoneCountryId;
+    /**
+     * The social or enterprise connection (for SSO, the upstream issuer).
+     */
+    connection_id?: string;
+};
+
+export type IdentityEmail = string;
+
+/**
+ * An identity's id (`identity_` and 32 hex).
+ */
+export type IdentityId = string;
+
+/**
+ * How the identity identifies the user: `social` and `enterprise` are identities at an upstream provider (SSO).
+ */
+export type IdentityKind = 'email' | 'phone' | 'username' | 'social' | 'enterprise';
+
+/**
+ * Seed 002's `get_identities_response` (the library's `identities` key; the seed's text says `properties`).
+ */
+export type IdentityList = {
+    code: string;
+    message: string;
+    identities: Array<Identity>;
+    /**
+     * Whether more identities follow (before the page for `ending_before`).
+     */
+    has_more: boolean;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * A phone number in international form, digits with an optional leading `+`.
+ */
+export type IdentityPhone = string;
+
+/**
  * `user` when the request carried a valid app session (`X-Kendr-Session`) or browser session (`kendr_session` cookie), and the record is attributed to that user; `anonymous` otherwise, including when a presented credential is invalid, expired or revoked.
  *
  */
 export type IdentityType = 'user' | 'anonymous';
+
+/**
+ * The fields to change.
+ */
+export type IdentityUpdateInput = {
+    /**
+     * true makes it the primary of its type; false hands that to the next oldest of the type, if any.
+     */
+    is_primary?: boolean;
+};
+
+/**
+ * A username (letters, digits, `.`, `_`, `-`); compared and stored in lower case.
+ */
+export type IdentityUsername = string;
 
 export type InstallationRecorded = {
     status: 'recorded';
@@ -437,6 +633,75 @@ export type ManagementError = {
         code: string;
         message: string;
     }>;
+};
+
+/**
+ * Seed 002's `organization_user_permission`; `roles` (with `expand=roles`) names the member's roles that carry it.
+ */
+export type MemberPermission = {
+    id: string;
+    key: string;
+    name: string;
+    description: string | null;
+    roles?: Array<{
+        id: string;
+        key: string;
+    }>;
+};
+
+/**
+ * Permission details.
+ */
+export type MemberPermissionGrant = {
+    /**
+     * The permission id.
+     */
+    permission_id: string;
+};
+
+/**
+ * Seed 002's `get_organizations_user_permissions_response` (`next_token` is an addition).
+ */
+export type MemberPermissionList = {
+    code: string;
+    message: string;
+    permissions: Array<MemberPermission>;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * Seed 002's `organization_user_role`.
+ */
+export type MemberRole = {
+    id: string;
+    key: string;
+    name: string;
+};
+
+/**
+ * Role details.
+ */
+export type MemberRoleGrant = {
+    /**
+     * The role id.
+     */
+    role_id: string;
+};
+
+/**
+ * Seed 002's `get_organizations_user_roles_response`.
+ */
+export type MemberRoleList = {
+    code: string;
+    message: string;
+    roles: Array<MemberRole>;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
 };
 
 /**
@@ -604,6 +869,282 @@ export type OAuthError = {
     error_uri?: string;
 };
 
+/**
+ * Kinde's `get_organization_response` (the seed's `organization`, with colours as objects).
+ */
+export type Organization = {
+    code: string;
+    name: string;
+    handle: string | null;
+    is_default: boolean;
+    external_id: string | null;
+    /**
+     * Users may join when they name the organization at sign-up.
+     */
+    is_auto_membership_enabled: boolean;
+    /**
+     * No organization logo is stored.
+     */
+    logo: null;
+    logo_dark: null;
+    favicon_svg: null;
+    favicon_fallback: null;
+    link_color: OrganizationColour;
+    button_color: OrganizationColour;
+    button_text_color: OrganizationColour;
+    background_color: OrganizationColour;
+    link_color_dark: OrganizationColour;
+    button_color_dark: OrganizationColour;
+    button_text_color_dark: OrganizationColour;
+    background_color_dark: OrganizationColour;
+    theme_code: OrganizationThemeCode;
+    color_scheme: 'light' | 'dark' | 'light dark';
+    created_on: string;
+    /**
+     * Deprecated name of `is_auto_membership_enabled`.
+     */
+    is_allow_registrations: boolean;
+    sender_name: string | null;
+    sender_email: string | null;
+    is_suspended: boolean;
+    suspended_on: null;
+};
+
+/**
+ * An organization's code (`org_` and hex for organizations made here).
+ */
+export type OrganizationCode = string;
+
+/**
+ * A brand colour as given (`raw`), as `#rrggbb` (`hex`) and as `hsl(h, s%, l%)`; null when unset.
+ */
+export type OrganizationColour = {
+    raw: string;
+    hex: string;
+    hsl: string;
+} | null;
+
+/**
+ * A brand colour in hex (`#rgb` or `#rrggbb`); `null` clears it.
+ */
+export type OrganizationColourInput = string | null;
+
+/**
+ * Seed 002's `create_organization_response`.
+ */
+export type OrganizationCreated = {
+    code: string;
+    message: string;
+    organization: {
+        code: string;
+    };
+};
+
+/**
+ * Organization details; `name` is required.
+ */
+export type OrganizationCreateInput = {
+    name: ResourceName;
+    /**
+     * Feature flag keys, each with the flag's type; the organization gets an override of each at its default value.
+     */
+    feature_flags?: {
+        [key in ResourceKey]?: 'str' | 'int' | 'bool';
+    };
+    external_id?: OrganizationExternalId;
+    background_color?: OrganizationColourInput;
+    button_color?: OrganizationColourInput;
+    button_text_color?: OrganizationColourInput;
+    link_color?: OrganizationColourInput;
+    background_color_dark?: OrganizationColourInput;
+    button_color_dark?: OrganizationColourInput;
+    button_text_color_dark?: OrganizationColourInput;
+    link_color_dark?: OrganizationColourInput;
+    theme_code?: OrganizationThemeCode;
+    handle?: OrganizationHandle;
+    /**
+     * Deprecated name of `is_auto_membership_enabled` (which wins when both are given).
+     */
+    is_allow_registrations?: boolean;
+    is_auto_membership_enabled?: boolean;
+    sender_name?: OrganizationSenderName;
+    sender_email?: OrganizationSenderEmail;
+};
+
+/**
+ * The organization's id in another system.
+ */
+export type OrganizationExternalId = string | null;
+
+/**
+ * Seed 002's `get_organization_feature_flags_response`: every flag with the value the organization
+ * resolves to (its own override, else the environment's, else the default, each where the flag allows
+ * it), ordered by key. `next_token` is an addition the seed's clients ignore.
+ *
+ */
+export type OrganizationFeatureFlags = {
+    code: string;
+    message: string;
+    feature_flags: FeatureFlagValues;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * A unique handle (lower-case letters, digits, `_` and `-`).
+ */
+export type OrganizationHandle = string;
+
+/**
+ * Keys separated by commas (spaces around them are ignored); empty means no filter.
+ */
+export type OrganizationKeyFilter = string;
+
+/**
+ * Seed 002's `get_organizations_response`.
+ */
+export type OrganizationList = {
+    code: string;
+    message: string;
+    organizations: Array<Organization>;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * The address used in emails about the organization.
+ */
+export type OrganizationSenderEmail = string | null;
+
+/**
+ * The name used in emails about the organization.
+ */
+export type OrganizationSenderName = string | null;
+
+/**
+ * Light mode, dark mode, or the user's preference.
+ */
+export type OrganizationThemeCode = 'light' | 'dark' | 'user_preference';
+
+/**
+ * The fields to change.
+ */
+export type OrganizationUpdateInput = {
+    name?: ResourceName;
+    external_id?: OrganizationExternalId;
+    background_color?: OrganizationColourInput;
+    button_color?: OrganizationColourInput;
+    button_text_color?: OrganizationColourInput;
+    link_color?: OrganizationColourInput;
+    background_color_dark?: OrganizationColourInput;
+    button_color_dark?: OrganizationColourInput;
+    button_text_color_dark?: OrganizationColourInput;
+    link_color_dark?: OrganizationColourInput;
+    theme_code?: OrganizationThemeCode;
+    handle?: OrganizationHandle;
+    /**
+     * Deprecated name of `is_auto_membership_enabled` (which wins when both are given).
+     */
+    is_allow_registrations?: boolean;
+    is_auto_membership_enabled?: boolean;
+    sender_name?: OrganizationSenderName;
+    sender_email?: OrganizationSenderEmail;
+};
+
+/**
+ * Seed 002's `organization_user`.
+ */
+export type OrganizationUser = {
+    id: string;
+    email: string | null;
+    full_name: string;
+    first_name: string | null;
+    last_name: string | null;
+    picture: string | null;
+    /**
+     * When the user joined the organization.
+     */
+    joined_on: string;
+    is_suspended: boolean;
+    /**
+     * Keys of the roles the user holds in the organization.
+     */
+    roles: Array<string>;
+};
+
+/**
+ * A user's id (`kp_` and 32 hex).
+ */
+export type OrganizationUserId = string;
+
+/**
+ * Role or permission keys.
+ */
+export type OrganizationUserKeys = Array<ResourceKey>;
+
+/**
+ * Seed 002's `get_organization_users_response`.
+ */
+export type OrganizationUserList = {
+    code: string;
+    message: string;
+    organization_users: Array<OrganizationUser>;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * Seed 002's `add_organization_users_response`.
+ */
+export type OrganizationUsersAdded = {
+    code: string;
+    message: string;
+    users_added: Array<string>;
+};
+
+export type OrganizationUsersAddInput = {
+    /**
+     * Users to add to the organization.
+     */
+    users?: Array<{
+        id: OrganizationUserId;
+        roles?: OrganizationUserKeys;
+        permissions?: OrganizationUserKeys;
+    }>;
+};
+
+/**
+ * Seed 002's `update_organization_users_response`.
+ */
+export type OrganizationUsersUpdated = {
+    code: string;
+    message: string;
+    users_added: Array<string>;
+    users_updated: Array<string>;
+    users_removed: Array<string>;
+};
+
+export type OrganizationUsersUpdateInput = {
+    /**
+     * Users to add, update or remove.
+     */
+    users?: Array<{
+        id: OrganizationUserId;
+        /**
+         * `delete` removes the user from the organization.
+         */
+        operation?: 'delete';
+        roles?: OrganizationUserKeys;
+        permissions?: OrganizationUserKeys;
+    }>;
+};
+
 export type Permission = {
     id: string;
     key: string;
@@ -654,6 +1195,202 @@ export type PermissionUpdateInput = {
 };
 
 /**
+ * A first or last name (no control characters).
+ */
+export type PersonName = string;
+
+/**
+ * The phone number's country (ISO 3166-1 alpha-2); accepted, not stored.
+ */
+export type PhoneCountryId = string;
+
+/**
+ * An http(s) URL of the user's picture (the ID token's `picture`).
+ */
+export type PictureUrl = string;
+
+/**
+ * Seed 002's `property`.
+ */
+export type Property = {
+    id: string;
+    key: string;
+    name: string;
+    /**
+     * Private properties never reach a token.
+     */
+    is_private: boolean;
+    description: string | null;
+    /**
+     * A built-in property (`kp_usr_*`, `kp_org_*`); it cannot be deleted.
+     */
+    is_kinde_property: boolean;
+};
+
+/**
+ * Seed 002's `category`.
+ */
+export type PropertyCategory = {
+    id: string;
+    name: string;
+};
+
+/**
+ * Seed 002's `create_category_response`.
+ */
+export type PropertyCategoryCreated = {
+    code: string;
+    message: string;
+    category: {
+        id: string;
+    };
+};
+
+/**
+ * Category details.
+ */
+export type PropertyCategoryCreateInput = {
+    name: ResourceName;
+    context: PropertyContext;
+};
+
+/**
+ * Seed 002's `get_categories_response`.
+ */
+export type PropertyCategoryList = {
+    code: string;
+    message: string;
+    categories: Array<PropertyCategory>;
+    /**
+     * Whether more categories follow in the direction of paging.
+     */
+    has_more: boolean;
+};
+
+/**
+ * The fields of the category to change.
+ */
+export type PropertyCategoryUpdateInput = {
+    name?: ResourceName;
+};
+
+/**
+ * What a property or category applies to (`usr` users, `org` organizations, `app` applications).
+ */
+export type PropertyContext = 'org' | 'usr' | 'app';
+
+/**
+ * Seed 002's `create_property_response`.
+ */
+export type PropertyCreated = {
+    code: string;
+    message: string;
+    property: {
+        id: string;
+    };
+};
+
+/**
+ * Property details (seed 002 and the Kinde client require all but `description`).
+ */
+export type PropertyCreateInput = {
+    name: ResourceName;
+    description?: ResourceDescription;
+    key: PropertyKey;
+    type: 'single_line_text' | 'multi_line_text';
+    context: PropertyContext;
+    /**
+     * Whether the property is kept out of ID and access tokens.
+     */
+    is_private: boolean;
+    /**
+     * A category of the same context.
+     */
+    category_id: string;
+};
+
+/**
+ * A property's key, used in code and in tokens (`user_properties`, `organization_properties`).
+ * Letters, digits, `_`, `.` and `-`, not starting with `.` or `-` (it appears in paths).
+ *
+ */
+export type PropertyKey = string;
+
+/**
+ * Seed 002's `get_properties_response`.
+ */
+export type PropertyList = {
+    code: string;
+    message: string;
+    properties: Array<Property>;
+    /**
+     * Whether more properties follow in the direction of paging.
+     */
+    has_more: boolean;
+};
+
+/**
+ * The property's new name, privacy and category (of the property's context); `description` changes only when given. Key, type and context do not change.
+ */
+export type PropertyUpdateInput = {
+    name: ResourceName;
+    description?: ResourceDescription;
+    is_private: boolean;
+    category_id: string;
+};
+
+/**
+ * Seed 002's `property_value`; `value` is null while the user or organization holds none.
+ */
+export type PropertyValue = {
+    id: string;
+    name: string;
+    description: string | null;
+    key: string;
+    value: string | null;
+};
+
+/**
+ * Seed 002's `get_property_values_response`.
+ */
+export type PropertyValueList = {
+    code: string;
+    message: string;
+    properties: Array<PropertyValue>;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * Property keys and their new values, all applied together or none. Every key must name a property
+ * of the context (user or organization); a null value removes the value held.
+ *
+ */
+export type PropertyValuesInput = {
+    /**
+     * Property keys and values.
+     */
+    properties: {
+        [key in PropertyKey]?: PropertyValueText | null;
+    };
+};
+
+/**
+ * A property value: text without control characters other than tab and line breaks.
+ * `single_line_text` values take no line breaks and at most 255 characters; `multi_line_text`
+ * values at most 4096 characters (a longer or multi-line value for a single-line property is a 400).
+ *
+ */
+export type PropertyValueText = string;
+
+/**
+ * The user's id in a system they were imported from.
+ */
+export type ProvidedId = string;
+
+/**
  * A new account (seed 003). The password rule is this endpoint's own, as the seed documents it:
  * 8–128 characters with an uppercase letter and a number (seed 000's `/api/auth/register` keeps
  * its own rule of any 8+ characters).
@@ -701,6 +1438,124 @@ export type ResourceKey = string;
  * A human name.
  */
 export type ResourceName = string;
+
+/**
+ * Seed 002's `roles`, with the library's `is_default_role`.
+ */
+export type Role = {
+    id: string;
+    key: string;
+    name: string;
+    description: string | null;
+    /**
+     * Given to new members of an organization that admits registrations.
+     */
+    is_default_role: boolean;
+};
+
+/**
+ * The Kinde client library's `create_roles_response`.
+ */
+export type RoleCreated = {
+    code: string;
+    message: string;
+    role: {
+        id: string;
+    };
+};
+
+/**
+ * Role details; `name` and `key` are required.
+ */
+export type RoleCreateInput = {
+    name: ResourceName;
+    description?: ResourceDescription;
+    key: ResourceKey;
+    /**
+     * Set the role as default for new members.
+     */
+    is_default_role?: boolean;
+};
+
+/**
+ * The Kinde client library's `get_role_response`.
+ */
+export type RoleDetail = {
+    code: string;
+    message: string;
+    role: Role;
+};
+
+/**
+ * Seed 002's `get_roles_response`.
+ */
+export type RoleList = {
+    code: string;
+    message: string;
+    roles: Array<Role>;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * The Kinde client library's `role_permissions_response`.
+ */
+export type RolePermissionList = {
+    code: string;
+    message: string;
+    permissions: Array<Permission>;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * Seed 002's `update_role_permissions_response`.
+ */
+export type RolePermissionsUpdated = {
+    code: string;
+    message: string;
+    /**
+     * Ids of the permissions the role did not have before.
+     */
+    permissions_added: Array<string>;
+    /**
+     * Ids of the permissions the role had before.
+     */
+    permissions_removed: Array<string>;
+};
+
+/**
+ * Permissions to add to the role or, with `operation` `delete`, to remove from it.
+ */
+export type RolePermissionsUpdateInput = {
+    permissions?: Array<{
+        /**
+         * The permission id.
+         */
+        id: string;
+        /**
+         * Set to `delete` to remove the permission from the role.
+         */
+        operation?: 'delete';
+    }>;
+};
+
+/**
+ * The role's new details; `name` and `key` are required, the others keep their value when absent.
+ */
+export type RoleUpdateInput = {
+    name: ResourceName;
+    description?: ResourceDescription;
+    key: ResourceKey;
+    /**
+     * Set the role as default for new members.
+     */
+    is_default_role?: boolean;
+};
 
 /**
  * The account's email address (compared case-insensitively).
@@ -959,6 +1814,114 @@ export type TokenResponse = {
 };
 
 /**
+ * Seed 002's `create_user_response`.
+ */
+export type UserCreated = {
+    id: UserId;
+    created: boolean;
+    identities: Array<{
+        type: string;
+        result: {
+            created: boolean;
+        };
+    }>;
+};
+
+/**
+ * An identity to create with the user; `details` holds the value named by `type`.
+ */
+export type UserCreateIdentity = unknown & {
+    type: 'email' | 'phone' | 'username';
+    /**
+     * Whether the email or phone is verified (usernames need no verification).
+     */
+    is_verified?: boolean;
+    details: {
+        email?: IdentityEmail;
+        phone?: IdentityPhone;
+        phone_country_id?: PhoneCountryId;
+        username?: IdentityUsername;
+    };
+};
+
+/**
+ * The user to create; every part is optional.
+ */
+export type UserCreateInput = {
+    profile?: {
+        given_name?: PersonName;
+        family_name?: PersonName;
+        picture?: PictureUrl;
+    };
+    /**
+     * The organization the user joins (as a member); without it, the default organization if there is one.
+     */
+    organization_code?: string;
+    provided_id?: ProvidedId;
+    identities?: Array<UserCreateIdentity>;
+};
+
+/**
+ * Seed 002's `user`. Absent strings are left out.
+ */
+export type UserDetail = {
+    id: UserId;
+    provided_id?: string;
+    /**
+     * The user's primary email.
+     */
+    preferred_email?: string;
+    /**
+     * The user's primary phone number.
+     */
+    phone?: string;
+    /**
+     * The user's primary username.
+     */
+    username?: string;
+    last_name?: string;
+    first_name?: string;
+    is_suspended: boolean;
+    picture?: string;
+    total_sign_ins: number;
+    failed_sign_ins: number;
+    last_signed_in: string | null;
+    created_on: string;
+    organizations?: Array<string>;
+    identities?: Array<UserIdentitySummary>;
+};
+
+/**
+ * Extra data to include, comma separated: `organizations` (their codes), `identities`, `billing` (accepted; Keyhaven keeps no billing data).
+ */
+export type UserExpand = string;
+
+/**
+ * A user's id (`kp_` and 32 hex), the `sub` of the user's tokens.
+ */
+export type UserId = string;
+
+/**
+ * An identity as listed with a user (`expand=identities`).
+ */
+export type UserIdentitySummary = {
+    type: IdentityKind;
+    /**
+     * The identity's value: an email, phone, username or upstream subject.
+     */
+    identity: string;
+    /**
+     * The social or enterprise connection of an upstream identity; null for email, phone and username.
+     */
+    connection_id?: string | null;
+};
+
+/**
+ * One or more user ids, comma separated.
+ */
+export type UserIdList = string;
+
+/**
  * OIDC UserInfo (seed 000): `profile` → name and preferred_username; `email` → email and email_verified.
  */
 export type UserInfo = {
@@ -971,6 +1934,82 @@ export type UserInfo = {
     email?: string;
     email_verified?: boolean;
     updated_at?: number;
+};
+
+/**
+ * Seed 002's `users_response`.
+ */
+export type UserList = {
+    code: string;
+    message: string;
+    users: Array<UserListItem>;
+    /**
+     * Present when another page follows.
+     */
+    next_token?: string;
+};
+
+/**
+ * A user in seed 002's `users_response`. Absent strings are left out.
+ */
+export type UserListItem = {
+    id: UserId;
+    provided_id?: string;
+    /**
+     * The user's primary email.
+     */
+    email?: string;
+    /**
+     * The user's primary phone number.
+     */
+    phone?: string;
+    /**
+     * The user's primary username.
+     */
+    username?: string;
+    last_name?: string;
+    first_name?: string;
+    is_suspended: boolean;
+    picture?: string;
+    total_sign_ins: number;
+    /**
+     * Failed password sign-ins since the last successful one.
+     */
+    failed_sign_ins: number;
+    last_signed_in: string | null;
+    created_on: string;
+    /**
+     * Codes of the user's organizations (`expand=organizations`).
+     */
+    organizations?: Array<string>;
+    /**
+     * `expand=identities`.
+     */
+    identities?: Array<UserIdentitySummary>;
+};
+
+/**
+ * A password hash imported from another system. It is kept as it is, marked with its method, and
+ * replaced by an argon2id hash at the user's first successful sign-in with it. `hashed_password`
+ * must have its method's form: bcrypt `$2a$`/`$2b$`/`$2y$` (cost 4 to 13); crypt `$1$`, `$5$`, `$6$`
+ * (at most 99999 rounds) or bcrypt;
+ * md5 (32) and sha256 (64) hex digests of the password with `salt` before or after it
+ * (`salt_position`, default prefix); wordpress phpass (`$P$`/`$H$`, 2^7 to 2^16 rounds), `$wp$2y$…` (WordPress 6.8) or
+ * bcrypt; pbkdf2 the base64 key with `salt` (base64), `variant` and `iterations` (default 24000). The
+ * bounds keep a sign-in against an imported hash affordable.
+ *
+ */
+export type UserPasswordInput = unknown & {
+    hashed_password: string;
+    hashing_method?: 'bcrypt' | 'crypt' | 'md5' | 'sha256' | 'wordpress' | 'pbkdf2';
+    salt?: string;
+    salt_position?: 'prefix' | 'suffix';
+    iterations?: number;
+    variant?: 'salted-pbkdf2-hmac-sha256' | 'salted-pbkdf2-hmac-sha256-512' | 'salted-pbkdf2-hmac-sha512-512';
+    /**
+     * true sets the user's `is_password_reset_requested`; a password set without it clears that flag.
+     */
+    is_temporary_password?: boolean;
 };
 
 /**
@@ -1008,9 +2047,45 @@ export type UserProfileV2 = {
 };
 
 /**
+ * Seed 002's `update_user_response`. Absent strings are left out.
+ */
+export type UserUpdated = {
+    id: UserId;
+    given_name?: string;
+    family_name?: string;
+    email?: string;
+    is_suspended: boolean;
+    is_password_reset_requested: boolean;
+    picture?: string | null;
+};
+
+/**
+ * The fields to change.
+ */
+export type UserUpdateInput = {
+    given_name?: PersonName;
+    family_name?: PersonName;
+    picture?: PictureUrl;
+    /**
+     * Suspending ends the user's sessions and revokes their tokens at once.
+     */
+    is_suspended?: boolean;
+    /**
+     * Recorded and shown; Keyhaven has no password-change prompt at sign-in yet.
+     */
+    is_password_reset_requested?: boolean;
+    provided_id?: ProvidedId;
+};
+
+/**
  * Platforms the notice is shown on; absent or null means every platform.
  */
 export type NotificationPlatformsWritable = Array<AppPlatform>;
+
+/**
+ * Role or permission keys.
+ */
+export type OrganizationUserKeysWritable = Array<ResourceKey>;
 
 export type SsoActionRequestWritable = SsoConfigureRequestWritable | SsoAuthUrlRequest;
 
@@ -2435,6 +3510,1892 @@ export type VerifyAccountEmailResponses = {
 
 export type VerifyAccountEmailResponse = VerifyAccountEmailResponses[keyof VerifyAccountEmailResponses];
 
+export type DeleteEnvironementFeatureFlagOverridesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/environment/feature_flags';
+};
+
+export type DeleteEnvironementFeatureFlagOverridesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteEnvironementFeatureFlagOverridesError = DeleteEnvironementFeatureFlagOverridesErrors[keyof DeleteEnvironementFeatureFlagOverridesErrors];
+
+export type DeleteEnvironementFeatureFlagOverridesResponses = {
+    /**
+     * Feature flag overrides deleted successfully.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteEnvironementFeatureFlagOverridesResponse = DeleteEnvironementFeatureFlagOverridesResponses[keyof DeleteEnvironementFeatureFlagOverridesResponses];
+
+export type GetEnvironementFeatureFlagsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Number of flags per page (default 500, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/environment/feature_flags';
+};
+
+export type GetEnvironementFeatureFlagsErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetEnvironementFeatureFlagsError = GetEnvironementFeatureFlagsErrors[keyof GetEnvironementFeatureFlagsErrors];
+
+export type GetEnvironementFeatureFlagsResponses = {
+    /**
+     * Feature flags retrieved successfully.
+     */
+    200: EnvironmentFeatureFlags;
+};
+
+export type GetEnvironementFeatureFlagsResponse = GetEnvironementFeatureFlagsResponses[keyof GetEnvironementFeatureFlagsResponses];
+
+export type DeleteEnvironementFeatureFlagOverrideData = {
+    body?: never;
+    path: {
+        /**
+         * The identifier for the feature flag.
+         */
+        feature_flag_key: ResourceKey;
+    };
+    query?: never;
+    url: '/api/v1/environment/feature_flags/{feature_flag_key}';
+};
+
+export type DeleteEnvironementFeatureFlagOverrideErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteEnvironementFeatureFlagOverrideError = DeleteEnvironementFeatureFlagOverrideErrors[keyof DeleteEnvironementFeatureFlagOverrideErrors];
+
+export type DeleteEnvironementFeatureFlagOverrideResponses = {
+    /**
+     * Feature flag override deleted successfully.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteEnvironementFeatureFlagOverrideResponse = DeleteEnvironementFeatureFlagOverrideResponses[keyof DeleteEnvironementFeatureFlagOverrideResponses];
+
+export type UpdateEnvironementFeatureFlagOverrideData = {
+    /**
+     * Flag details.
+     */
+    body: FeatureFlagOverrideInput;
+    path: {
+        /**
+         * The identifier for the feature flag.
+         */
+        feature_flag_key: ResourceKey;
+    };
+    query?: never;
+    url: '/api/v1/environment/feature_flags/{feature_flag_key}';
+};
+
+export type UpdateEnvironementFeatureFlagOverrideErrors = {
+    /**
+     * The request fails the schema, the value is not one of the flag's type, or the flag allows no environment override.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateEnvironementFeatureFlagOverrideError = UpdateEnvironementFeatureFlagOverrideErrors[keyof UpdateEnvironementFeatureFlagOverrideErrors];
+
+export type UpdateEnvironementFeatureFlagOverrideResponses = {
+    /**
+     * Feature flag override successful.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateEnvironementFeatureFlagOverrideResponse = UpdateEnvironementFeatureFlagOverrideResponses[keyof UpdateEnvironementFeatureFlagOverrideResponses];
+
+export type CreateFeatureFlagData = {
+    /**
+     * Flag details.
+     */
+    body: FeatureFlagCreateInput;
+    path?: never;
+    query?: never;
+    url: '/api/v1/feature_flags';
+};
+
+export type CreateFeatureFlagErrors = {
+    /**
+     * The request is malformed or fails the schema (`default_value` not a value of `type` included).
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreateFeatureFlagError = CreateFeatureFlagErrors[keyof CreateFeatureFlagErrors];
+
+export type CreateFeatureFlagResponses = {
+    /**
+     * Feature flag successfully created.
+     */
+    201: FeatureFlagCreated;
+};
+
+export type CreateFeatureFlagResponse = CreateFeatureFlagResponses[keyof CreateFeatureFlagResponses];
+
+export type DeleteFeatureFlagData = {
+    body?: never;
+    path: {
+        /**
+         * The key identifier for the feature flag.
+         */
+        feature_flag_key: ResourceKey;
+    };
+    query?: never;
+    url: '/api/v1/feature_flags/{feature_flag_key}';
+};
+
+export type DeleteFeatureFlagErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteFeatureFlagError = DeleteFeatureFlagErrors[keyof DeleteFeatureFlagErrors];
+
+export type DeleteFeatureFlagResponses = {
+    /**
+     * Feature flag successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteFeatureFlagResponse = DeleteFeatureFlagResponses[keyof DeleteFeatureFlagResponses];
+
+export type UpdateFeatureFlagData = {
+    body?: never;
+    path: {
+        /**
+         * The key identifier for the feature flag.
+         */
+        feature_flag_key: ResourceKey;
+    };
+    query: {
+        /**
+         * The name of the flag.
+         */
+        name: ResourceName;
+        /**
+         * Description of the flag purpose.
+         */
+        description: ResourceDescription;
+        /**
+         * The variable type.
+         */
+        type: FeatureFlagType;
+        /**
+         * Allow the flag to be overridden at a different level.
+         */
+        allow_override_level: FeatureFlagOverrideLevel;
+        /**
+         * Default value for the flag used by environments and organizations.
+         */
+        default_value: FeatureFlagValue;
+    };
+    url: '/api/v1/feature_flags/{feature_flag_key}';
+};
+
+export type UpdateFeatureFlagErrors = {
+    /**
+     * The request is malformed or fails the schema, or `default_value` is not a value of `type`.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateFeatureFlagError = UpdateFeatureFlagErrors[keyof UpdateFeatureFlagErrors];
+
+export type UpdateFeatureFlagResponses = {
+    /**
+     * Feature flag successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateFeatureFlagResponse = UpdateFeatureFlagResponses[keyof UpdateFeatureFlagResponses];
+
+export type DeleteIdentityData = {
+    body?: never;
+    path: {
+        /**
+         * The identity's id.
+         */
+        identity_id: IdentityId;
+    };
+    query?: never;
+    url: '/api/v1/identities/{identity_id}';
+};
+
+export type DeleteIdentityErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteIdentityError = DeleteIdentityErrors[keyof DeleteIdentityErrors];
+
+export type DeleteIdentityResponses = {
+    /**
+     * Identity successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteIdentityResponse = DeleteIdentityResponses[keyof DeleteIdentityResponses];
+
+export type GetIdentityData = {
+    body?: never;
+    path: {
+        /**
+         * The identity's id.
+         */
+        identity_id: IdentityId;
+    };
+    query?: never;
+    url: '/api/v1/identities/{identity_id}';
+};
+
+export type GetIdentityErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetIdentityError = GetIdentityErrors[keyof GetIdentityErrors];
+
+export type GetIdentityResponses = {
+    /**
+     * Identity successfully retrieved.
+     */
+    200: Identity;
+};
+
+export type GetIdentityResponse = GetIdentityResponses[keyof GetIdentityResponses];
+
+export type UpdateIdentityData = {
+    body: IdentityUpdateInput;
+    path: {
+        /**
+         * The identity's id.
+         */
+        identity_id: IdentityId;
+    };
+    query?: never;
+    url: '/api/v1/identities/{identity_id}';
+};
+
+export type UpdateIdentityErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateIdentityError = UpdateIdentityErrors[keyof UpdateIdentityErrors];
+
+export type UpdateIdentityResponses = {
+    /**
+     * Identity successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateIdentityResponse = UpdateIdentityResponses[keyof UpdateIdentityResponses];
+
+export type GetOrganizationData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The organization's code (the default organization when absent).
+         */
+        code?: OrganizationCode;
+        /**
+         * Additional data to include. `billing` adds nothing here (no organization is a billing customer).
+         */
+        expand?: 'billing';
+    };
+    url: '/api/v1/organization';
+};
+
+export type GetOrganizationErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetOrganizationError = GetOrganizationErrors[keyof GetOrganizationErrors];
+
+export type GetOrganizationResponses = {
+    /**
+     * Organization successfully retrieved.
+     */
+    200: Organization;
+};
+
+export type GetOrganizationResponse = GetOrganizationResponses[keyof GetOrganizationResponses];
+
+export type CreateOrganizationData = {
+    body: OrganizationCreateInput;
+    path?: never;
+    query?: never;
+    url: '/api/v1/organization';
+};
+
+export type CreateOrganizationErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreateOrganizationError = CreateOrganizationErrors[keyof CreateOrganizationErrors];
+
+export type CreateOrganizationResponses = {
+    /**
+     * Organization successfully created.
+     */
+    200: OrganizationCreated;
+};
+
+export type CreateOrganizationResponse = CreateOrganizationResponses[keyof CreateOrganizationResponses];
+
+export type DeleteOrganizationData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: OrganizationCode;
+    };
+    query?: never;
+    url: '/api/v1/organization/{org_code}';
+};
+
+export type DeleteOrganizationErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The default organization cannot be deleted.
+     */
+    409: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteOrganizationError = DeleteOrganizationErrors[keyof DeleteOrganizationErrors];
+
+export type DeleteOrganizationResponses = {
+    /**
+     * Organization successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteOrganizationResponse = DeleteOrganizationResponses[keyof DeleteOrganizationResponses];
+
+export type UpdateOrganizationData = {
+    body?: OrganizationUpdateInput;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: OrganizationCode;
+    };
+    query?: {
+        /**
+         * Accepted for the Kinde client library; changes nothing in the answer.
+         */
+        expand?: 'billing';
+    };
+    url: '/api/v1/organization/{org_code}';
+};
+
+export type UpdateOrganizationErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateOrganizationError = UpdateOrganizationErrors[keyof UpdateOrganizationErrors];
+
+export type UpdateOrganizationResponses = {
+    /**
+     * Organization successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateOrganizationResponse = UpdateOrganizationResponses[keyof UpdateOrganizationResponses];
+
+export type DeleteOrganizationHandleData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: OrganizationCode;
+    };
+    query?: never;
+    url: '/api/v1/organization/{org_code}/handle';
+};
+
+export type DeleteOrganizationHandleErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteOrganizationHandleError = DeleteOrganizationHandleErrors[keyof DeleteOrganizationHandleErrors];
+
+export type DeleteOrganizationHandleResponses = {
+    /**
+     * Handle successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteOrganizationHandleResponse = DeleteOrganizationHandleResponses[keyof DeleteOrganizationHandleResponses];
+
+export type GetOrganizationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Field and order to sort the result by.
+         */
+        sort?: 'name_asc' | 'name_desc' | 'email_asc' | 'email_desc';
+        /**
+         * Number of results per page (default 10, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/organizations';
+};
+
+export type GetOrganizationsErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetOrganizationsError = GetOrganizationsErrors[keyof GetOrganizationsErrors];
+
+export type GetOrganizationsResponses = {
+    /**
+     * A list of organizations, possibly empty.
+     */
+    200: OrganizationList;
+};
+
+export type GetOrganizationsResponse = GetOrganizationsResponses[keyof GetOrganizationsResponses];
+
+export type DeleteOrganizationFeatureFlagOverridesData = {
+    body?: never;
+    path: {
+        /**
+         * The identifier for the organization.
+         */
+        org_code: string;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/feature_flags';
+};
+
+export type DeleteOrganizationFeatureFlagOverridesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteOrganizationFeatureFlagOverridesError = DeleteOrganizationFeatureFlagOverridesErrors[keyof DeleteOrganizationFeatureFlagOverridesErrors];
+
+export type DeleteOrganizationFeatureFlagOverridesResponses = {
+    /**
+     * Feature flag overrides successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteOrganizationFeatureFlagOverridesResponse = DeleteOrganizationFeatureFlagOverridesResponses[keyof DeleteOrganizationFeatureFlagOverridesResponses];
+
+export type GetOrganizationFeatureFlagsData = {
+    body?: never;
+    path: {
+        /**
+         * The identifier for the organization.
+         */
+        org_code: string;
+    };
+    query?: {
+        /**
+         * Number of flags per page (default 500, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/organizations/{org_code}/feature_flags';
+};
+
+export type GetOrganizationFeatureFlagsErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetOrganizationFeatureFlagsError = GetOrganizationFeatureFlagsErrors[keyof GetOrganizationFeatureFlagsErrors];
+
+export type GetOrganizationFeatureFlagsResponses = {
+    /**
+     * Feature flag overrides successfully returned.
+     */
+    200: OrganizationFeatureFlags;
+};
+
+export type GetOrganizationFeatureFlagsResponse = GetOrganizationFeatureFlagsResponses[keyof GetOrganizationFeatureFlagsResponses];
+
+export type DeleteOrganizationFeatureFlagOverrideData = {
+    body?: never;
+    path: {
+        /**
+         * The identifier for the organization.
+         */
+        org_code: string;
+        /**
+         * The identifier for the feature flag.
+         */
+        feature_flag_key: ResourceKey;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/feature_flags/{feature_flag_key}';
+};
+
+export type DeleteOrganizationFeatureFlagOverrideErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteOrganizationFeatureFlagOverrideError = DeleteOrganizationFeatureFlagOverrideErrors[keyof DeleteOrganizationFeatureFlagOverrideErrors];
+
+export type DeleteOrganizationFeatureFlagOverrideResponses = {
+    /**
+     * Feature flag override successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteOrganizationFeatureFlagOverrideResponse = DeleteOrganizationFeatureFlagOverrideResponses[keyof DeleteOrganizationFeatureFlagOverrideResponses];
+
+export type UpdateOrganizationFeatureFlagOverrideData = {
+    body?: never;
+    path: {
+        /**
+         * The identifier for the organization.
+         */
+        org_code: string;
+        /**
+         * The identifier for the feature flag.
+         */
+        feature_flag_key: ResourceKey;
+    };
+    query: {
+        /**
+         * Override value.
+         */
+        value: FeatureFlagValue;
+    };
+    url: '/api/v1/organizations/{org_code}/feature_flags/{feature_flag_key}';
+};
+
+export type UpdateOrganizationFeatureFlagOverrideErrors = {
+    /**
+     * The request fails the schema, the value is not one of the flag's type, or the flag allows no organization override.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateOrganizationFeatureFlagOverrideError = UpdateOrganizationFeatureFlagOverrideErrors[keyof UpdateOrganizationFeatureFlagOverrideErrors];
+
+export type UpdateOrganizationFeatureFlagOverrideResponses = {
+    /**
+     * Feature flag override successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateOrganizationFeatureFlagOverrideResponse = UpdateOrganizationFeatureFlagOverrideResponses[keyof UpdateOrganizationFeatureFlagOverrideResponses];
+
+export type GetOrganizationPropertyValuesData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: string;
+    };
+    query?: {
+        /**
+         * Number of results per page (default and at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/organizations/{org_code}/properties';
+};
+
+export type GetOrganizationPropertyValuesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetOrganizationPropertyValuesError = GetOrganizationPropertyValuesErrors[keyof GetOrganizationPropertyValuesErrors];
+
+export type GetOrganizationPropertyValuesResponses = {
+    /**
+     * Properties successfully retrieved.
+     */
+    200: PropertyValueList;
+};
+
+export type GetOrganizationPropertyValuesResponse = GetOrganizationPropertyValuesResponses[keyof GetOrganizationPropertyValuesResponses];
+
+export type UpdateOrganizationPropertiesData = {
+    body: PropertyValuesInput;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: string;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/properties';
+};
+
+export type UpdateOrganizationPropertiesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateOrganizationPropertiesError = UpdateOrganizationPropertiesErrors[keyof UpdateOrganizationPropertiesErrors];
+
+export type UpdateOrganizationPropertiesResponses = {
+    /**
+     * Properties successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateOrganizationPropertiesResponse = UpdateOrganizationPropertiesResponses[keyof UpdateOrganizationPropertiesResponses];
+
+export type UpdateOrganizationPropertyData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: string;
+        /**
+         * The property's key.
+         */
+        property_key: PropertyKey;
+    };
+    query: {
+        /**
+         * The new property value.
+         */
+        value: PropertyValueText;
+    };
+    url: '/api/v1/organizations/{org_code}/properties/{property_key}';
+};
+
+export type UpdateOrganizationPropertyErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateOrganizationPropertyError = UpdateOrganizationPropertyErrors[keyof UpdateOrganizationPropertyErrors];
+
+export type UpdateOrganizationPropertyResponses = {
+    /**
+     * Property successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateOrganizationPropertyResponse = UpdateOrganizationPropertyResponses[keyof UpdateOrganizationPropertyResponses];
+
+export type GetOrganizationUsersData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: OrganizationCode;
+    };
+    query?: {
+        /**
+         * Field and order to sort the result by.
+         */
+        sort?: 'name_asc' | 'name_desc' | 'email_asc' | 'email_desc' | 'id_asc' | 'id_desc';
+        /**
+         * Number of results per page (default 10, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+        /**
+         * Permission keys, comma separated; members holding all of them.
+         */
+        permissions?: OrganizationKeyFilter;
+        /**
+         * Role keys, comma separated; members holding all of them.
+         */
+        roles?: OrganizationKeyFilter;
+    };
+    url: '/api/v1/organizations/{org_code}/users';
+};
+
+export type GetOrganizationUsersErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetOrganizationUsersError = GetOrganizationUsersErrors[keyof GetOrganizationUsersErrors];
+
+export type GetOrganizationUsersResponses = {
+    /**
+     * A list of organization users, possibly empty.
+     */
+    200: OrganizationUserList;
+};
+
+export type GetOrganizationUsersResponse = GetOrganizationUsersResponses[keyof GetOrganizationUsersResponses];
+
+export type UpdateOrganizationUsersData = {
+    body?: OrganizationUsersUpdateInput;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: OrganizationCode;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/users';
+};
+
+export type UpdateOrganizationUsersErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateOrganizationUsersError = UpdateOrganizationUsersErrors[keyof UpdateOrganizationUsersErrors];
+
+export type UpdateOrganizationUsersResponses = {
+    /**
+     * Users successfully updated.
+     */
+    200: OrganizationUsersUpdated;
+};
+
+export type UpdateOrganizationUsersResponse = UpdateOrganizationUsersResponses[keyof UpdateOrganizationUsersResponses];
+
+export type AddOrganizationUsersData = {
+    body?: OrganizationUsersAddInput;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: OrganizationCode;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/users';
+};
+
+export type AddOrganizationUsersErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type AddOrganizationUsersError = AddOrganizationUsersErrors[keyof AddOrganizationUsersErrors];
+
+export type AddOrganizationUsersResponses = {
+    /**
+     * Users successfully added.
+     */
+    200: OrganizationUsersAdded;
+    /**
+     * No users added.
+     */
+    204: void;
+};
+
+export type AddOrganizationUsersResponse = AddOrganizationUsersResponses[keyof AddOrganizationUsersResponses];
+
+export type RemoveOrganizationUserData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: OrganizationCode;
+        /**
+         * The user's id (`kp_…`).
+         */
+        user_id: OrganizationUserId;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/users/{user_id}';
+};
+
+export type RemoveOrganizationUserErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type RemoveOrganizationUserError = RemoveOrganizationUserErrors[keyof RemoveOrganizationUserErrors];
+
+export type RemoveOrganizationUserResponses = {
+    /**
+     * User successfully removed from the organization.
+     */
+    200: SuccessResponse;
+};
+
+export type RemoveOrganizationUserResponse = RemoveOrganizationUserResponses[keyof RemoveOrganizationUserResponses];
+
+export type GetOrganizationUserPermissionsData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: string;
+        /**
+         * The user's id.
+         */
+        user_id: string;
+    };
+    query?: {
+        /**
+         * Specify additional data to retrieve. Use "roles".
+         */
+        expand?: 'roles';
+        /**
+         * Number of results per page (default and maximum 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/permissions';
+};
+
+export type GetOrganizationUserPermissionsErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetOrganizationUserPermissionsError = GetOrganizationUserPermissionsErrors[keyof GetOrganizationUserPermissionsErrors];
+
+export type GetOrganizationUserPermissionsResponses = {
+    /**
+     * A successful response with a list of user permissions.
+     */
+    200: MemberPermissionList;
+};
+
+export type GetOrganizationUserPermissionsResponse = GetOrganizationUserPermissionsResponses[keyof GetOrganizationUserPermissionsResponses];
+
+export type CreateOrganizationUserPermissionData = {
+    body: MemberPermissionGrant;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: string;
+        /**
+         * The user's id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/permissions';
+};
+
+export type CreateOrganizationUserPermissionErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreateOrganizationUserPermissionError = CreateOrganizationUserPermissionErrors[keyof CreateOrganizationUserPermissionErrors];
+
+export type CreateOrganizationUserPermissionResponses = {
+    /**
+     * User permission successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type CreateOrganizationUserPermissionResponse = CreateOrganizationUserPermissionResponses[keyof CreateOrganizationUserPermissionResponses];
+
+export type DeleteOrganizationUserPermissionData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: string;
+        /**
+         * The user's id.
+         */
+        user_id: string;
+        /**
+         * The permission id.
+         */
+        permission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/permissions/{permission_id}';
+};
+
+export type DeleteOrganizationUserPermissionErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteOrganizationUserPermissionError = DeleteOrganizationUserPermissionErrors[keyof DeleteOrganizationUserPermissionErrors];
+
+export type DeleteOrganizationUserPermissionResponses = {
+    /**
+     * Permission successfully removed.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteOrganizationUserPermissionResponse = DeleteOrganizationUserPermissionResponses[keyof DeleteOrganizationUserPermissionResponses];
+
+export type GetOrganizationUserRolesData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: string;
+        /**
+         * The user's id.
+         */
+        user_id: string;
+    };
+    query?: {
+        /**
+         * Number of results per page (default and maximum 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/roles';
+};
+
+export type GetOrganizationUserRolesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetOrganizationUserRolesError = GetOrganizationUserRolesErrors[keyof GetOrganizationUserRolesErrors];
+
+export type GetOrganizationUserRolesResponses = {
+    /**
+     * A successful response with a list of user roles.
+     */
+    200: MemberRoleList;
+};
+
+export type GetOrganizationUserRolesResponse = GetOrganizationUserRolesResponses[keyof GetOrganizationUserRolesResponses];
+
+export type CreateOrganizationUserRoleData = {
+    body: MemberRoleGrant;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: string;
+        /**
+         * The user's id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/roles';
+};
+
+export type CreateOrganizationUserRoleErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreateOrganizationUserRoleError = CreateOrganizationUserRoleErrors[keyof CreateOrganizationUserRoleErrors];
+
+export type CreateOrganizationUserRoleResponses = {
+    /**
+     * Role successfully added.
+     */
+    200: SuccessResponse;
+};
+
+export type CreateOrganizationUserRoleResponse = CreateOrganizationUserRoleResponses[keyof CreateOrganizationUserRoleResponses];
+
+export type DeleteOrganizationUserRoleData = {
+    body?: never;
+    path: {
+        /**
+         * The organization's code.
+         */
+        org_code: string;
+        /**
+         * The user's id.
+         */
+        user_id: string;
+        /**
+         * The role id.
+         */
+        role_id: string;
+    };
+    query?: never;
+    url: '/api/v1/organizations/{org_code}/users/{user_id}/roles/{role_id}';
+};
+
+export type DeleteOrganizationUserRoleErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteOrganizationUserRoleError = DeleteOrganizationUserRoleErrors[keyof DeleteOrganizationUserRoleErrors];
+
+export type DeleteOrganizationUserRoleResponses = {
+    /**
+     * Role successfully removed.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteOrganizationUserRoleResponse = DeleteOrganizationUserRoleResponses[keyof DeleteOrganizationUserRoleResponses];
+
 export type GetPermissionsData = {
     body?: never;
     path?: never;
@@ -2653,6 +5614,838 @@ export type UpdatePermissionsResponses = {
 };
 
 export type UpdatePermissionsResponse = UpdatePermissionsResponses[keyof UpdatePermissionsResponses];
+
+export type GetPropertiesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Number of results per page (default 10, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The ID of the property to start after.
+         */
+        starting_after?: string;
+        /**
+         * The ID of the property to end before.
+         */
+        ending_before?: string;
+        /**
+         * Filter results by user, organization or application context.
+         */
+        context?: PropertyContext;
+    };
+    url: '/api/v1/properties';
+};
+
+export type GetPropertiesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetPropertiesError = GetPropertiesErrors[keyof GetPropertiesErrors];
+
+export type GetPropertiesResponses = {
+    /**
+     * Properties successfully retrieved.
+     */
+    200: PropertyList;
+};
+
+export type GetPropertiesResponse = GetPropertiesResponses[keyof GetPropertiesResponses];
+
+export type CreatePropertyData = {
+    body: PropertyCreateInput;
+    path?: never;
+    query?: never;
+    url: '/api/v1/properties';
+};
+
+export type CreatePropertyErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreatePropertyError = CreatePropertyErrors[keyof CreatePropertyErrors];
+
+export type CreatePropertyResponses = {
+    /**
+     * Property successfully created.
+     */
+    201: PropertyCreated;
+};
+
+export type CreatePropertyResponse = CreatePropertyResponses[keyof CreatePropertyResponses];
+
+export type DeletePropertyData = {
+    body?: never;
+    path: {
+        /**
+         * The unique identifier for the property.
+         */
+        property_id: string;
+    };
+    query?: never;
+    url: '/api/v1/properties/{property_id}';
+};
+
+export type DeletePropertyErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeletePropertyError = DeletePropertyErrors[keyof DeletePropertyErrors];
+
+export type DeletePropertyResponses = {
+    /**
+     * Property successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeletePropertyResponse = DeletePropertyResponses[keyof DeletePropertyResponses];
+
+export type UpdatePropertyData = {
+    body: PropertyUpdateInput;
+    path: {
+        /**
+         * The unique identifier for the property.
+         */
+        property_id: string;
+    };
+    query?: never;
+    url: '/api/v1/properties/{property_id}';
+};
+
+export type UpdatePropertyErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdatePropertyError = UpdatePropertyErrors[keyof UpdatePropertyErrors];
+
+export type UpdatePropertyResponses = {
+    /**
+     * Property successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdatePropertyResponse = UpdatePropertyResponses[keyof UpdatePropertyResponses];
+
+export type GetCategoriesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Number of results per page (default 10, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The ID of the category to start after.
+         */
+        starting_after?: string;
+        /**
+         * The ID of the category to end before.
+         */
+        ending_before?: string;
+        /**
+         * Filter the results by user, organization or application context.
+         */
+        context?: PropertyContext;
+    };
+    url: '/api/v1/property_categories';
+};
+
+export type GetCategoriesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetCategoriesError = GetCategoriesErrors[keyof GetCategoriesErrors];
+
+export type GetCategoriesResponses = {
+    /**
+     * Categories successfully retrieved.
+     */
+    200: PropertyCategoryList;
+};
+
+export type GetCategoriesResponse = GetCategoriesResponses[keyof GetCategoriesResponses];
+
+export type CreateCategoryData = {
+    body: PropertyCategoryCreateInput;
+    path?: never;
+    query?: never;
+    url: '/api/v1/property_categories';
+};
+
+export type CreateCategoryErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreateCategoryError = CreateCategoryErrors[keyof CreateCategoryErrors];
+
+export type CreateCategoryResponses = {
+    /**
+     * Category successfully created.
+     */
+    201: PropertyCategoryCreated;
+};
+
+export type CreateCategoryResponse = CreateCategoryResponses[keyof CreateCategoryResponses];
+
+export type UpdateCategoryData = {
+    body: PropertyCategoryUpdateInput;
+    path: {
+        /**
+         * The unique identifier for the category.
+         */
+        category_id: string;
+    };
+    query?: never;
+    url: '/api/v1/property_categories/{category_id}';
+};
+
+export type UpdateCategoryErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateCategoryError = UpdateCategoryErrors[keyof UpdateCategoryErrors];
+
+export type UpdateCategoryResponses = {
+    /**
+     * Category successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateCategoryResponse = UpdateCategoryResponses[keyof UpdateCategoryResponses];
+
+export type GetRolesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Field and order to sort the result by.
+         */
+        sort?: 'name_asc' | 'name_desc' | 'id_asc' | 'id_desc' | 'key_asc' | 'key_desc';
+        /**
+         * Number of results per page (default 10, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/roles';
+};
+
+export type GetRolesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetRolesError = GetRolesErrors[keyof GetRolesErrors];
+
+export type GetRolesResponses = {
+    /**
+     * Roles successfully retrieved.
+     */
+    200: RoleList;
+};
+
+export type GetRolesResponse = GetRolesResponses[keyof GetRolesResponses];
+
+export type CreateRoleData = {
+    body: RoleCreateInput;
+    path?: never;
+    query?: never;
+    url: '/api/v1/roles';
+};
+
+export type CreateRoleErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreateRoleError = CreateRoleErrors[keyof CreateRoleErrors];
+
+export type CreateRoleResponses = {
+    /**
+     * Role successfully created.
+     */
+    201: RoleCreated;
+};
+
+export type CreateRoleResponse = CreateRoleResponses[keyof CreateRoleResponses];
+
+export type DeleteRoleData = {
+    body?: never;
+    path: {
+        /**
+         * The role's public id.
+         */
+        role_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roles/{role_id}';
+};
+
+export type DeleteRoleErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteRoleError = DeleteRoleErrors[keyof DeleteRoleErrors];
+
+export type DeleteRoleResponses = {
+    /**
+     * Role successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteRoleResponse = DeleteRoleResponses[keyof DeleteRoleResponses];
+
+export type GetRoleData = {
+    body?: never;
+    path: {
+        /**
+         * The role's public id.
+         */
+        role_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roles/{role_id}';
+};
+
+export type GetRoleErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetRoleError = GetRoleErrors[keyof GetRoleErrors];
+
+export type GetRoleResponses = {
+    /**
+     * Role successfully retrieved.
+     */
+    200: RoleDetail;
+};
+
+export type GetRoleResponse = GetRoleResponses[keyof GetRoleResponses];
+
+export type UpdateRolesData = {
+    body: RoleUpdateInput;
+    path: {
+        /**
+         * The role's public id.
+         */
+        role_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roles/{role_id}';
+};
+
+export type UpdateRolesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateRolesError = UpdateRolesErrors[keyof UpdateRolesErrors];
+
+export type UpdateRolesResponses = {
+    /**
+     * Role successfully updated (seed 002 answers 201).
+     */
+    201: SuccessResponse;
+};
+
+export type UpdateRolesResponse = UpdateRolesResponses[keyof UpdateRolesResponses];
+
+export type GetRolePermissionsData = {
+    body?: never;
+    path: {
+        /**
+         * The role's public id.
+         */
+        role_id: string;
+    };
+    query?: {
+        /**
+         * Field and order to sort the result by.
+         */
+        sort?: 'name_asc' | 'name_desc' | 'id_asc' | 'id_desc';
+        /**
+         * Number of results per page (default 10, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/roles/{role_id}/permissions';
+};
+
+export type GetRolePermissionsErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetRolePermissionsError = GetRolePermissionsErrors[keyof GetRolePermissionsErrors];
+
+export type GetRolePermissionsResponses = {
+    /**
+     * The role's permissions.
+     */
+    200: RolePermissionList;
+};
+
+export type GetRolePermissionsResponse = GetRolePermissionsResponses[keyof GetRolePermissionsResponses];
+
+export type UpdateRolePermissionsData = {
+    body: RolePermissionsUpdateInput;
+    path: {
+        /**
+         * The role's public id.
+         */
+        role_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roles/{role_id}/permissions';
+};
+
+export type UpdateRolePermissionsErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateRolePermissionsError = UpdateRolePermissionsErrors[keyof UpdateRolePermissionsErrors];
+
+export type UpdateRolePermissionsResponses = {
+    /**
+     * Permissions successfully updated.
+     */
+    200: RolePermissionsUpdated;
+};
+
+export type UpdateRolePermissionsResponse = UpdateRolePermissionsResponses[keyof UpdateRolePermissionsResponses];
+
+export type RemoveRolePermissionData = {
+    body?: never;
+    path: {
+        /**
+         * The role's public id.
+         */
+        role_id: string;
+        /**
+         * The permission's public id.
+         */
+        permission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roles/{role_id}/permissions/{permission_id}';
+};
+
+export type RemoveRolePermissionErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type RemoveRolePermissionError = RemoveRolePermissionErrors[keyof RemoveRolePermissionErrors];
+
+export type RemoveRolePermissionResponses = {
+    /**
+     * Permission successfully removed from the role.
+     */
+    200: SuccessResponse;
+};
+
+export type RemoveRolePermissionResponse = RemoveRolePermissionResponses[keyof RemoveRolePermissionResponses];
 
 export type GetSsoConfigData = {
     body?: never;
@@ -2877,6 +6670,779 @@ export type StartSsoResponses = {
 };
 
 export type StartSsoResponse = StartSsoResponses[keyof StartSsoResponses];
+
+export type DeleteUserData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * The user's id.
+         */
+        id: UserId;
+        /**
+         * Delete all of the user's data (always the case here).
+         */
+        is_delete_profile?: boolean;
+    };
+    url: '/api/v1/user';
+};
+
+export type DeleteUserErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type DeleteUserError = DeleteUserErrors[keyof DeleteUserErrors];
+
+export type DeleteUserResponses = {
+    /**
+     * User successfully deleted.
+     */
+    200: SuccessResponse;
+};
+
+export type DeleteUserResponse = DeleteUserResponses[keyof DeleteUserResponses];
+
+export type GetUserDataData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * The user's id.
+         */
+        id: UserId;
+        /**
+         * Extra data: `organizations`, `identities` (comma separated).
+         */
+        expand?: UserExpand;
+    };
+    url: '/api/v1/user';
+};
+
+export type GetUserDataErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetUserDataError = GetUserDataErrors[keyof GetUserDataErrors];
+
+export type GetUserDataResponses = {
+    /**
+     * User successfully retrieved.
+     */
+    200: UserDetail;
+};
+
+export type GetUserDataResponse = GetUserDataResponses[keyof GetUserDataResponses];
+
+export type UpdateUserData = {
+    body: UserUpdateInput;
+    path?: never;
+    query: {
+        /**
+         * The user's id.
+         */
+        id: UserId;
+    };
+    url: '/api/v1/user';
+};
+
+export type UpdateUserErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
+
+export type UpdateUserResponses = {
+    /**
+     * User successfully updated.
+     */
+    200: UserUpdated;
+};
+
+export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
+
+export type CreateUserData = {
+    body?: UserCreateInput;
+    path?: never;
+    query?: never;
+    url: '/api/v1/user';
+};
+
+export type CreateUserErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreateUserError = CreateUserErrors[keyof CreateUserErrors];
+
+export type CreateUserResponses = {
+    /**
+     * User successfully created.
+     */
+    200: UserCreated;
+};
+
+export type CreateUserResponse = CreateUserResponses[keyof CreateUserResponses];
+
+export type GetUsersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Number of results per page (default 10, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+        /**
+         * Only these users (ids, comma separated).
+         */
+        user_id?: UserIdList;
+        /**
+         * Only users with one of these email identities (comma separated; printable ASCII).
+         */
+        email?: string;
+        /**
+         * Only users with one of these usernames (comma separated).
+         */
+        username?: string;
+        /**
+         * Only users with one of these phone numbers (comma separated).
+         */
+        phone?: string;
+        /**
+         * Extra data per user: `organizations`, `identities` (comma separated).
+         */
+        expand?: UserExpand;
+        /**
+         * Only users who are (true) or are not (false) a member of an organization.
+         */
+        has_organization?: boolean;
+        /**
+         * Only users who signed in at or after this time (ISO 8601).
+         */
+        active_since?: string;
+    };
+    url: '/api/v1/users';
+};
+
+export type GetUsersErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetUsersError = GetUsersErrors[keyof GetUsersErrors];
+
+export type GetUsersResponses = {
+    /**
+     * Users successfully retrieved.
+     */
+    200: UserList;
+};
+
+export type GetUsersResponse = GetUsersResponses[keyof GetUsersResponses];
+
+export type UpdateUserFeatureFlagOverrideData = {
+    body?: never;
+    path: {
+        /**
+         * The identifier for the user.
+         */
+        user_id: string;
+        /**
+         * The identifier for the feature flag.
+         */
+        feature_flag_key: ResourceKey;
+    };
+    query: {
+        /**
+         * Override value.
+         */
+        value: FeatureFlagValue;
+    };
+    url: '/api/v1/users/{user_id}/feature_flags/{feature_flag_key}';
+};
+
+export type UpdateUserFeatureFlagOverrideErrors = {
+    /**
+     * The request fails the schema, the value is not one of the flag's type, or the flag allows no user override.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateUserFeatureFlagOverrideError = UpdateUserFeatureFlagOverrideErrors[keyof UpdateUserFeatureFlagOverrideErrors];
+
+export type UpdateUserFeatureFlagOverrideResponses = {
+    /**
+     * Feature flag override successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateUserFeatureFlagOverrideResponse = UpdateUserFeatureFlagOverrideResponses[keyof UpdateUserFeatureFlagOverrideResponses];
+
+export type GetUserIdentitiesData = {
+    body?: never;
+    path: {
+        /**
+         * The user's id.
+         */
+        user_id: UserId;
+    };
+    query?: {
+        /**
+         * Number of results per page (default 10, at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+        /**
+         * The identities after this one (an identity of this user).
+         */
+        starting_after?: IdentityId;
+        /**
+         * The identities before this one (an identity of this user).
+         */
+        ending_before?: IdentityId;
+    };
+    url: '/api/v1/users/{user_id}/identities';
+};
+
+export type GetUserIdentitiesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetUserIdentitiesError = GetUserIdentitiesErrors[keyof GetUserIdentitiesErrors];
+
+export type GetUserIdentitiesResponses = {
+    /**
+     * Identities successfully retrieved.
+     */
+    200: IdentityList;
+};
+
+export type GetUserIdentitiesResponse = GetUserIdentitiesResponses[keyof GetUserIdentitiesResponses];
+
+export type CreateUserIdentityData = {
+    body: IdentityCreateInput;
+    path: {
+        /**
+         * The user's id.
+         */
+        user_id: UserId;
+    };
+    query?: never;
+    url: '/api/v1/users/{user_id}/identities';
+};
+
+export type CreateUserIdentityErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The resource already exists or conflicts with current state.
+     */
+    409: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type CreateUserIdentityError = CreateUserIdentityErrors[keyof CreateUserIdentityErrors];
+
+export type CreateUserIdentityResponses = {
+    /**
+     * Identity successfully created.
+     */
+    200: IdentityCreated;
+};
+
+export type CreateUserIdentityResponse = CreateUserIdentityResponses[keyof CreateUserIdentityResponses];
+
+export type SetUserPasswordData = {
+    body: UserPasswordInput;
+    path: {
+        /**
+         * The user's id.
+         */
+        user_id: UserId;
+    };
+    query?: never;
+    url: '/api/v1/users/{user_id}/password';
+};
+
+export type SetUserPasswordErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type SetUserPasswordError = SetUserPasswordErrors[keyof SetUserPasswordErrors];
+
+export type SetUserPasswordResponses = {
+    /**
+     * Password successfully set.
+     */
+    200: SuccessResponse;
+};
+
+export type SetUserPasswordResponse = SetUserPasswordResponses[keyof SetUserPasswordResponses];
+
+export type GetUserPropertyValuesData = {
+    body?: never;
+    path: {
+        /**
+         * The user's ID (`kp_…`).
+         */
+        user_id: string;
+    };
+    query?: {
+        /**
+         * Number of results per page (default and at most 500).
+         */
+        page_size?: number;
+        /**
+         * The `next_token` of the previous page, to get the next one.
+         */
+        next_token?: string;
+    };
+    url: '/api/v1/users/{user_id}/properties';
+};
+
+export type GetUserPropertyValuesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type GetUserPropertyValuesError = GetUserPropertyValuesErrors[keyof GetUserPropertyValuesErrors];
+
+export type GetUserPropertyValuesResponses = {
+    /**
+     * Properties successfully retrieved.
+     */
+    200: PropertyValueList;
+};
+
+export type GetUserPropertyValuesResponse = GetUserPropertyValuesResponses[keyof GetUserPropertyValuesResponses];
+
+export type UpdateUserPropertiesData = {
+    body: PropertyValuesInput;
+    path: {
+        /**
+         * The user's ID (`kp_…`).
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/users/{user_id}/properties';
+};
+
+export type UpdateUserPropertiesErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ManagementError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateUserPropertiesError = UpdateUserPropertiesErrors[keyof UpdateUserPropertiesErrors];
+
+export type UpdateUserPropertiesResponses = {
+    /**
+     * Properties successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateUserPropertiesResponse = UpdateUserPropertiesResponses[keyof UpdateUserPropertiesResponses];
+
+export type UpdateUserPropertyData = {
+    body?: never;
+    path: {
+        /**
+         * The user's ID (`kp_…`).
+         */
+        user_id: string;
+        /**
+         * The property's key.
+         */
+        property_key: PropertyKey;
+    };
+    query: {
+        /**
+         * The new property value.
+         */
+        value: PropertyValueText;
+    };
+    url: '/api/v1/users/{user_id}/properties/{property_key}';
+};
+
+export type UpdateUserPropertyErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type UpdateUserPropertyError = UpdateUserPropertyErrors[keyof UpdateUserPropertyErrors];
+
+export type UpdateUserPropertyResponses = {
+    /**
+     * Property successfully updated.
+     */
+    200: SuccessResponse;
+};
+
+export type UpdateUserPropertyResponse = UpdateUserPropertyResponses[keyof UpdateUserPropertyResponses];
+
+export type RefreshUserClaimsData = {
+    body?: never;
+    path: {
+        /**
+         * The user whose claims changed.
+         */
+        user_id: UserId;
+    };
+    query?: never;
+    url: '/api/v1/users/{user_id}/refresh_claims';
+};
+
+export type RefreshUserClaimsErrors = {
+    /**
+     * The request is malformed or fails the schema.
+     */
+    400: ManagementError;
+    /**
+     * Credentials are missing, malformed, expired or revoked.
+     */
+    401: ManagementError;
+    /**
+     * The credential is valid but lacks permission (for example a member on an admin-only operation), or a cross-site request was refused.
+     */
+    403: ManagementError;
+    /**
+     * No such resource.
+     */
+    404: ManagementError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ManagementError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ManagementError;
+};
+
+export type RefreshUserClaimsError = RefreshUserClaimsErrors[keyof RefreshUserClaimsErrors];
+
+export type RefreshUserClaimsResponses = {
+    /**
+     * Claims successfully refreshed.
+     */
+    200: SuccessResponse;
+};
+
+export type RefreshUserClaimsResponse = RefreshUserClaimsResponses[keyof RefreshUserClaimsResponses];
 
 export type GetConsentPageData = {
     body?: never;

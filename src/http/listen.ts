@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { STATUS_CODES, createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -25,7 +27,9 @@ export const MAX_HEADER_BYTES = MAX_URL_BYTES + HEADER_FIELDS_BYTES;
  */
 export function createHttpServer(config: Config, log: Logger, app?: RequestListener): Server {
   const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = config.http;
-  const server = createServer({
+  // HTTPS when a certificate is configured (KEYHAVEN_TLS_CERT / KEYHAVEN_TLS_KEY): the same server, over TLS.
+  const tls = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+  const server = (tls ? (opts: object) => createHttpsServer({ ...opts, ...tls }) : createServer)({
     maxHeaderSize: MAX_HEADER_BYTES,
     requestTimeout: requestTimeoutMs,
     headersTimeout: headersTimeoutMs,

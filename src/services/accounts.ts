@@ -8,6 +8,8 @@ import { assertPasswordLoginAllowed } from './sso/config';
 import { normalizeEmail, type User } from '../store/repositories/users';
 import type { Session } from '../store/repositories/sessions';
 import { translateDbError } from '../store/errors';
+import { checkPassword } from './management/passwordImport';
+import { recordFailedSignIn, recordSignIn } from './management/users';
 
 export type { User };
 export type SessionKind = Session['kind'];
@@ -82,20 +84,25 @@ export async function authenticatePassword(deps: Deps, input: { email: string; p
   const limits = loginLimits(deps, input.email, input.ip);
   await deps.rateLimiter.consume(limits.ip, limits.account);
   const user = await deps.repos.users.findByEmail(input.email);
-  const hash = user && (await deps.repos.users.passwordHash(user.id));
-  if (!user || !hash) {
+  const credential = user && (await deps.repos.managedUsers.passwordCredential(user.id));
+  if (!user || !credential) {
     await deps.passwords.verifyDummy(input.password);
     throw invalidCredentials();
   }
-  const check = await deps.passwords.verify(hash, input.password);
-  if (!check.ok) throw invalidCredentials();
-  // A hash stored before passwords were normalised is replaced by the normalised one on its first success.
+  // Keyhaven's argon2id hash, or one imported through the management API (checked by its own method).
+  const check = await checkPassword(deps, credential, input.password);
+  if (!check.ok) {
+    await recordFailedSignIn(deps, user.id);
+    throw invalidCredentials();
+  }
+  // A hash stored before passwords were normalised, or an imported one, is replaced by argon2id on its first success.
   if (check.rehash) await deps.repos.users.setPasswordHash(user.id, check.rehash, deps.clock());
   // Only the holder of the password learns that the account is suspended.
   if (user.suspended) throw forbidden('this account is suspended', 'account_suspended');
   // A tenant that enforces SSO refuses password sign-in (told only to the holder of the password).
   await assertPasswordLoginAllowed(deps, user.id);
   await deps.rateLimiter.reset(limits.account);
+  await recordSignIn(deps, user.id, { type: 'email', value: input.email });
   return user;
 }
 

@@ -26,6 +26,7 @@ let app: Server;
 let appUrl: string;
 const seen: URL[] = [];
 let userPublicId: string;
+let orgCode: string;
 
 beforeAll(async () => {
   s = await startServer({ KEYHAVEN_ARGON2_MEMORY_KIB: '1024', KEYHAVEN_ARGON2_TIME: '1' });
@@ -57,7 +58,14 @@ beforeAll(async () => {
     body: JSON.stringify({ email: EMAIL, password: PASSWORD, full_name: 'Kim Dee' }),
   });
   expect(reg.status).toBe(201);
-  userPublicId = (await s.deps.repos.users.findByEmail(EMAIL))!.public_id;
+  const user = (await s.deps.repos.users.findByEmail(EMAIL))!;
+  userPublicId = user.public_id;
+  orgCode = (await s.deps.repos.tenants.organizationsOf(user.id))[0].code;
+  const now = Date.now();
+  await s.deps.db.insertInto('feature_flags').values([
+    { id: 'ff_dark', key: 'dark_mode', name: 'Dark mode', description: null, type: 'bool', allow_override_level: 'usr', default_value: 'true', created_at: now, updated_at: now },
+    { id: 'ff_max', key: 'max_projects', name: 'Max projects', description: null, type: 'int', allow_override_level: 'org', default_value: '3', created_at: now, updated_at: now },
+  ]).execute();
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -108,7 +116,7 @@ describe('@kinde-oss/kinde-typescript-sdk PKCE login against Keyhaven', () => {
     expect(await client.isAuthenticated(session)).toBe(true);
     // The SDK committed only tokens that passed its own JWKS check (RS256, kid, use: sig).
     const access = decodeJwt(session.items.get('access_token') as string);
-    expect(access).toMatchObject({ iss: s.baseUrl, sub: userPublicId, client_id: CLIENT_ID, permissions: [] });
+    expect(access).toMatchObject({ iss: s.baseUrl, sub: userPublicId, client_id: CLIENT_ID, permissions: [], org_code: orgCode });
     expect(session.items.get('refresh_token')).toMatch(/^kndr_ort_/);
     // The verifier was single-use state: removed after the exchange.
     expect([...session.items.keys()].filter((k) => k.startsWith('acwpf-state-key'))).toEqual([]);
@@ -121,9 +129,14 @@ describe('@kinde-oss/kinde-typescript-sdk PKCE login against Keyhaven', () => {
     const user = await client.getUser(session);
     expect(user).toMatchObject({ id: userPublicId, email: EMAIL });
     expect(await client.getClaimValue(session, 'email', 'id_token')).toBe(EMAIL);
-    // Seed 002's claims as the SDK reads them from the access token.
-    expect(await client.getPermissions(session)).toEqual({ permissions: [], orgCode: null });
-    expect(await client.getOrganization(session)).toEqual({ orgCode: null });
+    // Seed 002's claims as the SDK reads them: the organization signed into (the user's own, as none was
+    // asked for), the roles and permissions it grants (none here), and the feature flags.
+    expect(await client.getPermissions(session)).toEqual({ permissions: [], orgCode });
+    expect(await client.getOrganization(session)).toEqual({ orgCode });
+    expect(await client.getUserOrganizations(session)).toEqual({ orgCodes: [orgCode] });
+    expect(await client.getBooleanFlag(session, 'dark_mode')).toBe(true);
+    expect(await client.getIntegerFlag(session, 'max_projects')).toBe(3);
+    expect(await client.getBooleanFlag(session, 'no_such_flag', false)).toBe(false);
   });
 
   it('refreshTokens rotates the refresh token and keeps the user signed in', async () => {

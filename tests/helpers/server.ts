@@ -33,7 +33,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { cloc
   const config = loadConfig({ port, host: '127.0.0.1', dataDir }, fullEnv);
   const { app, deps, close } = await createApp(config, { log, clock: opts.clock });
   server.on('request', app);
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     baseUrl,
     client: createClient({ baseUrl }),

@@ -220,6 +220,15 @@ describe('keyhaven clients create', () => {
     expect(row(data, out.client_id)).toMatchObject({ type: 'public', secret_hash: null, first_party: 1 });
   });
 
+  it('registers logout URIs (repeatable) for /logout?redirect=', async () => {
+    const data = await dataDirWithDatabase();
+    const uris = ['https://app.example.com/signed-out', 'http://127.0.0.1:3001/bye'];
+    const r = run(['--data', data, '--json', '--name', 'Web', '--redirect-uri', 'https://app.example.com/cb', ...uris.flatMap((u) => ['--logout-uri', u])]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).logout_uris).toEqual(uris);
+    expect(JSON.parse(String(row(data, JSON.parse(r.stdout).client_id).logout_uris))).toEqual(uris);
+  });
+
   it.each([
     ['no redirect URI for the code flow', ['--name', 'X'], /needs at least one --redirect-uri/],
     ['http on a public host', ['--name', 'X', '--redirect-uri', 'http://app.example.com/cb', '--confidential'], /must use https/],
@@ -228,6 +237,7 @@ describe('keyhaven clients create', () => {
     ['an unknown grant', ['--name', 'X', '--grant', 'password', '--confidential'], /unknown --grant password/],
     ['an unknown scope', ['--name', 'X', '--redirect-uri', 'https://a.example/cb', '--scope', 'admin'], /unknown --scope admin/],
     ['no name', ['--redirect-uri', 'https://a.example/cb'], /--name is required/],
+    ['an http logout URI on a public host', ['--name', 'X', '--redirect-uri', 'https://a.example/cb', '--logout-uri', 'http://a.example/bye'], /--logout-uri http:\/\/a.example\/bye must use https/],
   ])('refuses %s (exit 1) without touching the data dir', (_, args, message) => {
     const data = join(tempDir(), 'never-created');
     const r = run(['--data', data, '--json', ...args]);

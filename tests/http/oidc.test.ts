@@ -145,6 +145,8 @@ describe('keyhaven keys rotate and init (CLI)', () => {
   it('adds a new active key; the old one stays in the JWKS; new tokens use the new kid', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'keyhaven-keys-'));
     const server = createServer();
+    // Kept-alive connections outlive the slow CLI runs between requests (a closed idle one would reset the next fetch).
+    server.keepAliveTimeout = 120_000;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     const issuer = `http://127.0.0.1:${port}`;

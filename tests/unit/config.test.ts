@@ -15,6 +15,13 @@ describe('configuration from KEYHAVEN_* variables', () => {
     for (const v of ['3600', '0', '-5', 'ten']) expect(withEnv({ KEYHAVEN_AUTH_CODE_TTL: v }).authCodeTtlSeconds, v).toBe(600);
   });
 
+  it('access-token lifetime: 1 hour by default, configurable between 1 minute and 1 day', () => {
+    expect(withEnv({}).accessTokenTtlSeconds).toBe(3600);
+    expect(withEnv({ KEYHAVEN_ACCESS_TOKEN_TTL: '900' }).accessTokenTtlSeconds).toBe(900);
+    expect(withEnv({ KEYHAVEN_ACCESS_TOKEN_TTL: '5' }).accessTokenTtlSeconds).toBe(60);
+    expect(withEnv({ KEYHAVEN_ACCESS_TOKEN_TTL: '999999' }).accessTokenTtlSeconds).toBe(86400);
+  });
+
   it('reads the extra CSRF origins as a comma-separated list', () => {
     expect(withEnv({ KEYHAVEN_ALLOWED_ORIGINS: 'https://app.example.com, https://admin.example.com,' }).allowedOrigins)
       .toEqual(['https://app.example.com', 'https://admin.example.com']);

@@ -7,7 +7,7 @@ import { hashToken, randomToken } from '../crypto';
 import { findClient, redirectUriAllowed } from './clients';
 import { S256_CHALLENGE, issueAuthorizationCode } from './codes';
 import { needsConsent, resolveScopes } from './consent';
-import { isOrganizationMember } from './organizations';
+import { admitToOrganization } from './organizations';
 import type { OAuthClient } from './types';
 
 /** GET /oauth/authorize and /oauth2/auth query parameters, as the spec defines them (all optional there; checked here). */
@@ -159,7 +159,7 @@ export async function proceed(deps: Deps, p: PendingAuthorization, session: Brow
 /** Issues the code and sends the browser back to the client (once per request). */
 async function finish(deps: Deps, p: PendingAuthorization, session: BrowserSession): Promise<AuthorizeOutcome> {
   const orgCode = extraOf(p).org_code;
-  if (!(await isOrganizationMember(deps, session.userId, orgCode))) {
+  if (!(await admitToOrganization(deps, session.userId, orgCode))) {
     return finishWithError(deps, p, 'access_denied', `the user is not a member of organization ${orgCode}`);
   }
   if (!(await deps.repos.authorize.completeRequest(p.row.id, deps.clock()))) {

@@ -1,11 +1,12 @@
+import { accessTokenIdentityClaims, idTokenIdentityClaims } from '../management/tokenClaims';
 import type { Deps } from '../../deps';
 import type { User } from '../../store/repositories/users';
 import type { Grant, OAuthClient } from './types';
 
 /**
- * The one place where token claim sets are built. Features that know more about a user
- * (organizations, roles, permissions, feature flags: the management API) register a
- * contributor with addAccessTokenClaims; its claims are merged into every access token.
+ * The one place where token claim sets are built: RFC 9068 / OIDC Core claims here, and the identity
+ * model's (organization, roles, permissions, feature flags, properties: seed 002) from
+ * src/services/management/tokenClaims.ts, recomputed at every issue and refresh.
  */
 export interface AccessClaimContext {
   deps: Deps;
@@ -21,16 +22,7 @@ export interface AccessClaimContext {
   exp: number;
 }
 
-export type ClaimContributor = (ctx: AccessClaimContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
-
-const contributors: ClaimContributor[] = [];
-
-/** Registers extra access-token claims (e.g. org_code, roles, permissions, feature_flags). */
-export function addAccessTokenClaims(contributor: ClaimContributor): void {
-  if (!contributors.includes(contributor)) contributors.push(contributor);
-}
-
-/** RFC 9068 claims plus seed 002's: `permissions` always, `org_code` / `roles` only when known. */
+/** RFC 9068 claims plus seed 002's: `permissions` always; for a user, the organization signed into and what it grants. */
 export async function accessTokenClaims(ctx: AccessClaimContext): Promise<Record<string, unknown>> {
   const { deps, client, user, grant } = ctx;
   const claims: Record<string, unknown> = {
@@ -47,11 +39,8 @@ export async function accessTokenClaims(ctx: AccessClaimContext): Promise<Record
     permissions: [],
   };
   if (!user) claims.gty = 'client_credentials';
-  if (grant?.extra.org_code) claims.org_code = grant.extra.org_code;
+  if (user) Object.assign(claims, await accessTokenIdentityClaims(deps, user, grant?.extra.org_code));
   if (user && ctx.scopes.includes('email') && user.email) claims.email = user.email;
-  for (const contribute of contributors) Object.assign(claims, await contribute(ctx));
-  // The protocol claims are not for contributors to change.
-  Object.assign(claims, { iss: deps.config.issuer, aud: ctx.audience, client_id: client.clientId, iat: ctx.iat, exp: ctx.exp, jti: ctx.jti });
   return claims;
 }
 
@@ -68,10 +57,11 @@ export interface IdClaimContext {
   exp: number;
 }
 
-/** OIDC Core §2 ID token claims; profile and email claims follow the granted scopes. */
-export function idTokenClaims(ctx: IdClaimContext): Record<string, unknown> {
+/** OIDC Core §2 ID token claims (profile and email ones follow the granted scopes), and seed 002's organizations. */
+export async function idTokenClaims(ctx: IdClaimContext): Promise<Record<string, unknown>> {
   const { user, scopes } = ctx;
   const claims: Record<string, unknown> = {
+    ...(await idTokenIdentityClaims(ctx.deps, user)),
     iss: ctx.deps.config.issuer,
     aud: [ctx.clientId],
     azp: ctx.clientId,

@@ -1,13 +1,13 @@
 import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey } from 'jose';
 import type { Deps } from '../../deps';
-import { ACCESS_TOKEN_TTL_SECONDS } from './lifetimes';
 
 const ALG = 'RS256';
 const SEAL_CONTEXT = 'signing-key';
 /** Keys are re-read from the database this often, so a rotation on another node is picked up. */
 const CACHE_MS = 30_000;
 /** A retired key stays published for the longest access-token lifetime plus clock skew. */
-const RETIRED_GRACE_MS = (ACCESS_TOKEN_TTL_SECONDS + 300) * 1000;
+/** A retired key stays in the JWKS while tokens it signed may still be valid, and five minutes more. */
+const retiredGraceMs = (deps: Deps) => (deps.config.accessTokenTtlSeconds + 300) * 1000;
 
 export interface PublicKeyEntry {
   kid: string;
@@ -39,13 +39,13 @@ async function newKeyRow(deps: Deps) {
 /** Start-up: creates the first signing key when there is none. */
 export async function ensureSigningKey(deps: Deps): Promise<void> {
   if (await deps.repos.signingKeys.findActive()) return;
-  await deps.repos.signingKeys.addActive(await newKeyRow(deps), deps.clock() + RETIRED_GRACE_MS);
+  await deps.repos.signingKeys.addActive(await newKeyRow(deps), deps.clock() + retiredGraceMs(deps));
 }
 
 /** `keyhaven keys rotate`: a new active key; the previous ones stay in the JWKS until their tokens expired. */
 export async function rotateSigningKey(deps: Deps): Promise<string> {
   const row = await newKeyRow(deps);
-  await deps.repos.signingKeys.addActive(row, deps.clock() + RETIRED_GRACE_MS);
+  await deps.repos.signingKeys.addActive(row, deps.clock() + retiredGraceMs(deps));
   caches.delete(deps);
   return row.kid;
 }

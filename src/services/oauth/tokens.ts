@@ -6,7 +6,7 @@ import type { OAuthTokenRow } from '../../store/repositories/oauthTokens';
 import { hashToken, randomToken } from '../crypto';
 import { accessTokenClaims, idTokenClaims } from './claims';
 import { signingKey, verificationKey } from './keys';
-import { ACCESS_TOKEN_TTL_SECONDS, ID_TOKEN_TTL_SECONDS, REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS } from './lifetimes';
+import { REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS } from './lifetimes';
 import type { OAuthClient } from './types';
 
 export const ACCESS_TOKEN_PREFIX = 'kndr_oat_';
@@ -62,7 +62,8 @@ export async function mintTokens(deps: Deps, input: IssueInput): Promise<MintedT
   const { client, grant } = input;
   const now = deps.clock();
   const iat = Math.floor(now / 1000);
-  const exp = iat + ACCESS_TOKEN_TTL_SECONDS;
+  const ttl = deps.config.accessTokenTtlSeconds;
+  const exp = iat + ttl;
   const familyId = input.familyId ?? randomUUID();
   const jti = randomUUID();
   const base = {
@@ -97,7 +98,7 @@ export async function mintTokens(deps: Deps, input: IssueInput): Promise<MintedT
       idle_expires_at: null,
     },
   ];
-  const out: TokenSet = { access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: input.scopes.join(' ') };
+  const out: TokenSet = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope: input.scopes.join(' ') };
 
   if (grant && wantsRefreshToken(input.scopes) && client.grantTypes.includes('refresh_token')) {
     const refresh = randomToken(REFRESH_TOKEN_PREFIX);
@@ -114,7 +115,7 @@ export async function mintTokens(deps: Deps, input: IssueInput): Promise<MintedT
     out.refresh_token = refresh;
   }
   if (grant && input.scopes.includes('openid')) {
-    const claims = idTokenClaims({
+    const claims = await idTokenClaims({
       deps,
       clientId: client.clientId,
       user: grant.user,
@@ -124,7 +125,7 @@ export async function mintTokens(deps: Deps, input: IssueInput): Promise<MintedT
       nonce: grant.nonce,
       atHash: atHash(accessToken),
       iat,
-      exp: iat + ID_TOKEN_TTL_SECONDS,
+      exp: iat + ttl,
     });
     out.id_token = await sign(deps, claims, 'JWT');
   }

@@ -5,6 +5,7 @@ import type { SsoConfigRow } from '../../store/repositories/sso';
 import { normalizeEmail } from '../../store/repositories/users';
 import { hashToken } from '../crypto';
 import { createSession } from '../sessions';
+import { recordSignIn } from '../management/users';
 import { callbackUrl, upstreamConfiguration } from './upstream';
 
 /** The OIDC sign-in through a tenant's upstream provider: start (state, PKCE, nonce), then the callback. */
@@ -110,6 +111,7 @@ export async function completeSso(deps: Deps, q: CallbackQuery, meta: { ip?: str
     throw badRequest('the upstream sign-in could not be completed', 'code', 'upstream_error');
   }
   const userId = await resolveUser(deps, row, claims, now);
+  await recordSignIn(deps, userId, { type: 'upstream', provider: row.oidc_issuer!, value: claims.sub });
   const { token } = await createSession(deps, userId, 'browser', { ...meta, amr: ['ext'] });
   return { token, redirectUri: flow.redirect_uri };
 }

@@ -88,7 +88,7 @@ CREATE TABLE feature_flags (
   name TEXT NOT NULL,
   description TEXT,
   type TEXT NOT NULL CHECK (type IN ('str', 'int', 'bool')),
-  -- The narrowest level whose override counts: env, org or usr (null: only the environment's).
+  -- The narrowest level whose override counts: env, org or usr, each with the wider ones (null: none).
   allow_override_level TEXT CHECK (allow_override_level IN ('env', 'org', 'usr')),
   -- Values are stored as text and typed by `type` (bool: 'true'/'false', int: decimal).
   default_value TEXT NOT NULL,

@@ -18,6 +18,13 @@ import { deviceCodeRepository } from './authorizeDevice';
 import { maintenanceLeaseRepository } from './maintenance';
 import { ssoRepository } from './sso';
 import { permissionRepository } from './permissions';
+import { organizationRepository } from './organizations';
+import { featureFlagRepository } from './featureFlags';
+import { propertyRepository } from './properties';
+import { roleRepository } from './roles';
+import { memberAccessRepository } from './memberAccess';
+import { managedUserRepository } from './managedUsers';
+import { identityRepository } from './identities';
 
 /** Every repository over one database handle (the store, or an open transaction). */
 export function createRepositories(db: Kysely<DB>) {
@@ -41,6 +48,13 @@ export function createRepositories(db: Kysely<DB>) {
     maintenanceLeases: maintenanceLeaseRepository(db),
     sso: ssoRepository(db),
     permissions: permissionRepository(db),
+    organizations: organizationRepository(db),
+    featureFlags: featureFlagRepository(db),
+    properties: propertyRepository(db),
+    roles: roleRepository(db),
+    memberAccess: memberAccessRepository(db),
+    managedUsers: managedUserRepository(db),
+    identities: identityRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -39,6 +39,17 @@ export function tenantRepository(db: Kysely<DB>) {
         .where('organizations.code', '=', code)
         .executeTakeFirst();
     },
+    /** The user's organizations, in the order they joined. */
+    async organizationsOf(userId: number): Promise<Pick<Organization, 'id' | 'code' | 'name'>[]> {
+      return db
+        .selectFrom('memberships')
+        .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+        .select(['organizations.id', 'organizations.code', 'organizations.name'])
+        .where('memberships.user_id', '=', userId)
+        .orderBy('memberships.created_at')
+        .orderBy('memberships.organization_id')
+        .execute();
+    },
     /** The user's first membership: the personal tenant created at registration, when there is one. */
     async firstMembership(userId: number): Promise<Membership | undefined> {
       return db

@@ -76,13 +76,14 @@ export function userRepository(db: Kysely<DB>) {
         .executeTakeFirst();
       return row?.secret;
     },
+    /** Stores an argon2id hash as the password (clearing an imported hash's marking in `meta`). */
     async setPasswordHash(userId: number, hash: string, now: number): Promise<void> {
       await db
         .insertInto('credentials')
         .values({ user_id: userId, type: 'password', secret: hash, meta: null, created_at: now, updated_at: now, used_at: null })
         // The conflict target is the partial index credentials_one_password: SQLite matches its predicate
         // only when written literally (a bound parameter does not match the index).
-        .onConflict((oc) => oc.column('user_id').where('type', '=', sql.lit('password')).doUpdateSet({ secret: hash, updated_at: now }))
+        .onConflict((oc) => oc.column('user_id').where('type', '=', sql.lit('password')).doUpdateSet({ secret: hash, meta: null, updated_at: now }))
         .execute();
     },
     async markEmailVerified(userId: number, now: number): Promise<void> {

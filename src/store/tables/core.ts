@@ -20,6 +20,8 @@ export interface UsersTable {
   last_signed_in: number | null;
   /** Set by refresh_claims: tokens issued before it are recomputed at their next refresh. */
   claims_changed_at: number | null;
+  /** Migration 093: the user is to choose a new password (recorded and shown by the management API). */
+  password_reset_requested: Generated<number>;
 }
 
 export interface IdentitiesTable {
@@ -34,6 +36,8 @@ export interface IdentitiesTable {
   total_logins: Generated<number>;
   last_login_at: number | null;
   is_primary: Generated<number>;
+  /** Migration 093: the management API's id (`identity_` + 32 hex), set by a trigger when not given. */
+  public_id: Generated<string>;
 }
 
 export interface CredentialsTable {
