@@ -7,7 +7,7 @@ import { hashToken, randomToken } from '../crypto';
 import { findClient, redirectUriAllowed } from './clients';
 import { S256_CHALLENGE, issueAuthorizationCode } from './codes';
 import { needsConsent, resolveScopes } from './consent';
-import { admitToOrganization } from './organizations';
+import { admitToOrganization, createOrganizationAtSignIn, wantsNewOrganization } from './organizations';
 import type { OAuthClient } from './types';
 
 /** GET /oauth/authorize and /oauth2/auth query parameters, as the spec defines them (all optional there; checked here). */
@@ -158,13 +158,16 @@ export async function proceed(deps: Deps, p: PendingAuthorization, session: Brow
 
 /** Issues the code and sends the browser back to the client (once per request). */
 async function finish(deps: Deps, p: PendingAuthorization, session: BrowserSession): Promise<AuthorizeOutcome> {
-  const orgCode = extraOf(p).org_code;
-  if (!(await admitToOrganization(deps, session.userId, orgCode))) {
-    return finishWithError(deps, p, 'access_denied', `the user is not a member of organization ${orgCode}`);
+  let extra = extraOf(p);
+  const createOrg = wantsNewOrganization(extra);
+  if (!createOrg && !(await admitToOrganization(deps, session.userId, extra.org_code))) {
+    return finishWithError(deps, p, 'access_denied', `the user is not a member of organization ${extra.org_code}`);
   }
   if (!(await deps.repos.authorize.completeRequest(p.row.id, deps.clock()))) {
     return errorPage('Request already completed', 'This sign-in request has already been used. Start again from the application.');
   }
+  // A completed request creates its organization once; the grant then names it.
+  if (createOrg) extra = { ...extra, org_code: await createOrganizationAtSignIn(deps, session.userId, extra.org_name) };
   const code = await issueAuthorizationCode(deps, {
     clientId: p.client.clientId,
     userId: session.userId,
@@ -174,7 +177,7 @@ async function finish(deps: Deps, p: PendingAuthorization, session: BrowserSessi
     codeChallenge: p.row.code_challenge,
     authTime: session.authTime,
     amr: session.amr,
-    extra: extraOf(p),
+    extra,
   });
   return { kind: 'redirect', location: clientRedirect(deps, p.row.redirect_uri, { code, state: p.row.state }) };
 }

@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps';
 import { OAuthError } from '../../http/errors';
+import { newOrganizationCode } from '../tenants';
 
 /** Whether the user may act in the organization an authorization request named (no code: nothing to check). */
 export async function isOrganizationMember(deps: Deps, userId: number, orgCode: string | undefined): Promise<boolean> {
@@ -23,6 +24,29 @@ export async function admitToOrganization(deps: Deps, userId: number, orgCode: s
   });
   return true;
 }
+
+/**
+ * Seed 002's CreateOrgLink (`is_create_org=true&org_name=…` on the authorization request): a new
+ * organization with the signing-in user as its admin (and holding the default roles), which the
+ * request then signs into. Runs once per request (after the request is marked completed).
+ */
+export async function createOrganizationAtSignIn(deps: Deps, userId: number, orgName: string | undefined): Promise<string> {
+  const user = await deps.repos.users.findById(userId);
+  const name = orgName?.trim() || `${user?.full_name ?? user?.email ?? 'My'}'s organization`.slice(0, 200);
+  const now = deps.clock();
+  return deps.tx(async (repos) => {
+    const org = await repos.organizations.insert({
+      code: newOrganizationCode(), name, kind: 'standard', handle: null, external_id: null, is_default: 0,
+      is_allow_registrations: 0, settings: '{}', created_at: now, updated_at: now,
+    });
+    await repos.organizations.addMember(org.id, userId, 'admin', now);
+    await repos.organizations.grantRoles(org.id, userId, await repos.roles.defaultRoleIds(), now);
+    return org.code;
+  });
+}
+
+/** Whether the authorization request asks for a new organization (seed 002's `is_create_org`). */
+export const wantsNewOrganization = (extra: Record<string, string>) => extra.is_create_org === 'true';
 
 /**
  * The token endpoint's check: a grant for an organization stays valid only while the user belongs

@@ -97,6 +97,22 @@ describe('organizations that admit registrations', () => {
   });
 });
 
+describe('CreateOrgLink: is_create_org=true&org_name=… on the authorization request', () => {
+  it('creates the organization with the user as its admin and signs into it, once per request', async () => {
+    const t = await tokens({ is_create_org: 'true', org_name: 'Newco' });
+    const at = decodeJwt(t.access_token);
+    expect(at).toMatchObject({ org_name: 'Newco' });
+    const code = at.org_code as string;
+    expect(code).toMatch(/^org_/);
+    expect(decodeJwt(t.id_token).org_codes).toContain(code);
+    const org = (await s.deps.repos.organizations.findByCode(code))!;
+    const me = (await s.deps.repos.users.findByEmail('claims@example.com'))!;
+    expect(await s.deps.repos.tenants.membership(me.id, org.id)).toMatchObject({ role: 'admin' });
+    const named = await s.deps.db.selectFrom('organizations').select('code').where('name', '=', 'Newco').execute();
+    expect(named).toHaveLength(1);
+  });
+});
+
 describe('user tokens carry what the management API set', () => {
   it('signed into the requested organization: org, roles, permissions, flags and public properties', async () => {
     const t = await tokens({ org_code: orgCode });
