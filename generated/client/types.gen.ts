@@ -7935,11 +7935,19 @@ export type AuthorizeOAuthData = {
          */
         connection_id?: string;
         /**
+         * Seed 002's Analytics: recorded with the sign-in (never in a token); likewise the four below.
+         */
+        utm_source?: string;
+        utm_medium?: string;
+        utm_campaign?: string;
+        utm_term?: string;
+        utm_content?: string;
+        /**
          * Seed 002; repeatable; kept on the grant (space-joined) for the token endpoint.
          */
         audience?: Array<string>;
         /**
-         * Any other parameter (seed 002's `utm_*`, …) is accepted and ignored (RFC 6749 §3.1), within the URL limit (64 KiB).
+         * Any other parameter is accepted and ignored (RFC 6749 §3.1), within the URL limit (64 KiB).
          */
         other?: {
             [key: string]: unknown;
@@ -8279,11 +8287,19 @@ export type AuthorizeOAuth2Data = {
          */
         connection_id?: string;
         /**
+         * Seed 002's Analytics: recorded with the sign-in (never in a token); likewise the four below.
+         */
+        utm_source?: string;
+        utm_medium?: string;
+        utm_campaign?: string;
+        utm_term?: string;
+        utm_content?: string;
+        /**
          * Seed 002; repeatable; kept on the grant (space-joined) for the token endpoint.
          */
         audience?: Array<string>;
         /**
-         * Any other parameter (seed 002's `utm_*`, …) is accepted and ignored (RFC 6749 §3.1), within the URL limit (64 KiB).
+         * Any other parameter is accepted and ignored (RFC 6749 §3.1), within the URL limit (64 KiB).
          */
         other?: {
             [key: string]: unknown;

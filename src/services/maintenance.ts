@@ -25,6 +25,8 @@ export const LEASE_TTL_MS = 2 * 60_000;
 export const PRUNE_GRACE_MS = 10 * 60_000;
 /** Mail kept in the development outbox (no SMTP server configured). */
 export const OUTBOX_RETENTION_MS = 7 * 24 * 3600_000;
+/** Sign-ins into applications (with their UTM tags) kept for analytics. */
+export const SIGN_IN_RETENTION_MS = 90 * 24 * 3600_000;
 /** Pages handed back to the file system per incremental_vacuum statement. */
 const VACUUM_STEP_PAGES = 1024;
 /** PRAGMA auto_vacuum value of INCREMENTAL. */
@@ -52,6 +54,7 @@ function pruneSteps(deps: Deps, now: number): PruneStep[] {
     // An ended window counts nothing any more: no grace needed.
     { table: 'rate_limits', prune: (n) => r.rateLimits.deleteEnded(now, n) },
     { table: 'outbox', prune: (n) => r.outbox.deleteOlderThan(now - OUTBOX_RETENTION_MS, n) },
+    { table: 'sign_ins', prune: (n) => r.signIns.deleteOlderThan(now - SIGN_IN_RETENTION_MS, n) },
   ];
 }
 

@@ -158,7 +158,7 @@ describe('authorization state prune', () => {
 
   it('drops authorization requests and device codes past expiry and grace, keeps live ones', async () => {
     const request = (id: string, expiresAt: number) =>
-      deps.repos.authorize.insertRequest({ id, client_id: app.clientId, redirect_uri: 'http://127.0.0.1/cb', scope: '', state: null, nonce: null, code_challenge: null, prompt: '', max_age: null, login_hint: null, extra: '{}', created_at: now, expires_at: expiresAt, completed_at: null });
+      deps.repos.authorize.insertRequest({ id, client_id: app.clientId, redirect_uri: 'http://127.0.0.1/cb', scope: '', state: null, nonce: null, code_challenge: null, prompt: '', max_age: null, login_hint: null, extra: '{}', utm: '{}', created_at: now, expires_at: expiresAt, completed_at: null });
     const device = (id: string, expiresAt: number) =>
       deps.repos.deviceCodes.insert({ id, device_code_hash: id + 'd', user_code_hash: id + 'u', client_id: app.clientId, scope: '', extra: '{}', interval_seconds: 5, status: 'pending', user_id: null, auth_time: null, amr: '[]', last_polled_at: null, created_at: now, expires_at: expiresAt });
     await request('old', now);

@@ -15,6 +15,9 @@ export type AuthorizeQuery = NonNullable<AuthorizeOAuthData['query']>;
 
 /** Extra parameters kept on the grant (seed 002's SDKs send them); audiences are space-joined. */
 const EXTRA_PARAMS = ['org_code', 'org_name', 'is_create_org', 'lang', 'start_page', 'connection_id', 'audience'] as const;
+/** Seed 002's Analytics tags: recorded with the sign-in, never on the grant or in a token. */
+const UTM_PARAMS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
+const utmOf = (q: AuthorizeQuery) => Object.fromEntries(UTM_PARAMS.flatMap((name) => (q[name] ? [[name, q[name]]] : [])));
 const PROMPTS = new Set(['none', 'login', 'consent', 'create', 'select_account']);
 const REQUEST_TTL_MS = 30 * 60 * 1000;
 
@@ -113,6 +116,7 @@ export async function authorize(deps: Deps, q: AuthorizeQuery, session: BrowserS
     max_age: q.max_age ?? null,
     login_hint: q.login_hint ?? null,
     extra: JSON.stringify(checked.extra),
+    utm: JSON.stringify(utmOf(q)),
     created_at: now,
     expires_at: now + REQUEST_TTL_MS,
     completed_at: null,
@@ -168,6 +172,7 @@ async function finish(deps: Deps, p: PendingAuthorization, session: BrowserSessi
   }
   // A completed request creates its organization once; the grant then names it.
   if (createOrg) extra = { ...extra, org_code: await createOrganizationAtSignIn(deps, session.userId, extra.org_name) };
+  await recordSignIn(deps, p, session.userId, extra.org_code);
   const code = await issueAuthorizationCode(deps, {
     clientId: p.client.clientId,
     userId: session.userId,
@@ -180,6 +185,12 @@ async function finish(deps: Deps, p: PendingAuthorization, session: BrowserSessi
     extra,
   });
   return { kind: 'redirect', location: clientRedirect(deps, p.row.redirect_uri, { code, state: p.row.state }) };
+}
+
+/** The sign-in into the application, with the request's UTM tags (seed 002's Analytics). */
+async function recordSignIn(deps: Deps, p: PendingAuthorization, userId: number, orgCode: string | undefined): Promise<void> {
+  const org = orgCode ? await deps.repos.organizations.findByCode(orgCode) : undefined;
+  await deps.repos.signIns.record({ user_id: userId, client_id: p.client.clientId, organization_id: org?.id ?? null, utm: p.row.utm, created_at: deps.clock() });
 }
 
 /** Ends the request with an RFC 6749 error sent to the client (login_required, access_denied, …). */

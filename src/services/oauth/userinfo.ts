@@ -25,6 +25,12 @@ export async function userInfo(deps: Deps, principal: Principal) {
   return out as { sub: string };
 }
 
+/** The user's primary username (a `username` identity), if any. */
+async function usernameOf(deps: Deps, userId: number): Promise<string | null> {
+  const names = await deps.repos.identities.forUsers([userId], ['username']);
+  return (names.find((i) => i.is_primary === 1) ?? names[0])?.value ?? null;
+}
+
 /** Seed 002's `user_profile` (V1). */
 export async function userProfileV1(deps: Deps, principal: Principal) {
   const { user, scopes } = await tokenUser(deps, principal);
@@ -32,8 +38,8 @@ export async function userProfileV1(deps: Deps, principal: Principal) {
   return {
     id: user.public_id,
     preferred_email: scopes.includes('email') ? user.email : null,
-    username: null,
-    provided_id: null,
+    username: profile ? await usernameOf(deps, user.id) : null,
+    provided_id: user.provided_id,
     last_name: profile ? user.family_name : null,
     first_name: profile ? user.given_name : null,
     picture: profile ? user.picture : null,
@@ -47,7 +53,7 @@ export async function userProfileV2(deps: Deps, principal: Principal) {
   return {
     id: user.public_id,
     sub: user.public_id,
-    provided_id: null,
+    provided_id: user.provided_id,
     name: profile ? fullName(user) : null,
     given_name: profile ? user.given_name : null,
     family_name: profile ? user.family_name : null,

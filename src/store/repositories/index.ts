@@ -18,6 +18,7 @@ import { deviceCodeRepository } from './authorizeDevice';
 import { maintenanceLeaseRepository } from './maintenance';
 import { ssoRepository } from './sso';
 import { permissionRepository } from './permissions';
+import { signInRepository } from './signIns';
 import { organizationRepository } from './organizations';
 import { featureFlagRepository } from './featureFlags';
 import { propertyRepository } from './properties';
@@ -48,6 +49,7 @@ export function createRepositories(db: Kysely<DB>) {
     maintenanceLeases: maintenanceLeaseRepository(db),
     sso: ssoRepository(db),
     permissions: permissionRepository(db),
+    signIns: signInRepository(db),
     organizations: organizationRepository(db),
     featureFlags: featureFlagRepository(db),
     properties: propertyRepository(db),

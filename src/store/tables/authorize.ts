@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 export interface OAuthAuthorizationRequestsTable {
   id: string;
   client_id: string;
@@ -16,6 +18,18 @@ export interface OAuthAuthorizationRequestsTable {
   created_at: number;
   expires_at: number;
   completed_at: number | null;
+  /** Migration 096: JSON object of the request's UTM tags, recorded with the sign-in. */
+  utm: Generated<string>;
+}
+
+/** Migration 096: completed sign-ins into applications, with their UTM tags. */
+export interface SignInsTable {
+  id: Generated<number>;
+  user_id: number;
+  client_id: string;
+  organization_id: number | null;
+  utm: string;
+  created_at: number;
 }
 
 export interface OAuthAuthorizationCodesTable {
@@ -65,6 +79,7 @@ export interface OAuthDeviceCodesTable {
 declare module '../schema' {
   interface DB {
     oauth_authorization_requests: OAuthAuthorizationRequestsTable;
+    sign_ins: SignInsTable;
     oauth_authorization_codes: OAuthAuthorizationCodesTable;
     oauth_consents: OAuthConsentsTable;
     oauth_device_codes: OAuthDeviceCodesTable;

@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import {
   addOrganizationUsers, createFeatureFlag, createOrganization, createPermission, createRole, updateOrganizationFeatureFlagOverride,
   updateOrganizationProperty, updateRolePermissions, updateUserProperty, createProperty, updateUserFeatureFlagOverride,
-  deleteOrganizationUserRole, refreshUserClaims,
+  deleteOrganizationUserRole, refreshUserClaims, updateUser, createUserIdentity,
 } from '../../../generated/client';
 import { startManagementServer, type ManagementServer } from '../../helpers/management';
 
@@ -140,6 +140,18 @@ describe('user tokens carry what the management API set', () => {
     expect(at.org_code).not.toBe(orgCode);
     expect(at.org_code).toMatch(/^org_/);
     expect(at).toMatchObject({ permissions: [], roles: [], feature_flags: { theme: { t: 's', v: 'dark' }, beta: { t: 'b', v: false } } });
+  });
+
+  it('the user profile endpoints agree with the tokens (and show provided_id and the username identity)', async () => {
+    await updateUser({ client: s.api, query: { id: userSub }, body: { provided_id: 'ext-42' } as never });
+    await createUserIdentity({ client: s.api, path: { user_id: userSub }, body: { type: 'username', value: 'clara' } as never });
+    const t = await tokens({ org_code: orgCode });
+    const id = decodeJwt(t.id_token);
+    const get = async (path: string) => (await (await fetch(`${s.baseUrl}${path}`, { headers: { authorization: `Bearer ${t.access_token}` } })).json()) as Record<string, unknown>;
+    const v2 = await get('/oauth2/v2/user_profile');
+    expect(v2).toMatchObject({ id: userSub, sub: id.sub, email: id.email, given_name: id.given_name, family_name: id.family_name, name: id.name, provided_id: 'ext-42' });
+    expect(await get('/oauth2/user_profile')).toMatchObject({ id: userSub, preferred_email: id.email, username: 'clara', provided_id: 'ext-42' });
+    expect(await get('/oauth/userinfo')).toMatchObject({ sub: id.sub, email: id.email, name: id.name });
   });
 
   it('a refresh recomputes the claims: a removed role is gone at once (refresh_claims answers too)', async () => {
