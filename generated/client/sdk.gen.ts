@@ -1744,7 +1744,9 @@ export const postLoginMfaPage = <ThrowOnError extends boolean = false>(options: 
  * `post_logout_redirect_uri` (OIDC, with `state`), which must be a logout URL registered by the client named by
  * `client_id` or by the `id_token_hint`'s audience (exact match); when neither names a client, by some
  * registered client. The `id_token_hint` must be an ID token this server signed (its expiry is not checked).
- * With a hint for the signed-in user the logout happens at once; otherwise the user confirms on a page.
+ * Seed 002's `redirect` to a registered logout URL, or an OIDC hint for the signed-in user, signs out at once
+ * (the Kinde SDKs send no hint and expect no question); an OIDC logout without a hint, or with a hint for
+ * another user, asks the user to confirm on a page.
  * Nobody signed in: straight to the target. When a client is named, the user's tokens issued to that client
  * are revoked as well.
  *

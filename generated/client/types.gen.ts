@@ -7809,7 +7809,7 @@ export type LogoutError = LogoutErrors[keyof LogoutErrors];
 
 export type LogoutResponses = {
     /**
-     * The confirmation page (no hint, or a hint for another user), or the signed-out page when there is no target.
+     * The confirmation page (an OIDC logout without a hint, or with a hint for another user), or the signed-out page when there is no target.
      */
     200: HtmlPage;
 };

@@ -18,9 +18,12 @@ export interface LogoutQuery {
 
 export type LogoutPlan =
   | { kind: 'invalid'; message: string }
-  /** Ask the user first (no hint, or a hint for another user). */
+  /** Ask the user first (OIDC logout without a hint, or a hint for another user). */
   | { kind: 'confirm'; target?: string; clientId?: string; clientName?: string }
-  /** Sign out at once (a valid hint for the signed-in user, or nobody is signed in). */
+  /**
+   * Sign out at once: a valid hint for the signed-in user, nobody signed in, or seed 002's
+   * `?redirect=` to a registered logout URL (its SDKs send no hint and expect no question).
+   */
   | { kind: 'now'; target?: string; clientId?: string };
 
 const invalid = (message: string): LogoutPlan => ({ kind: 'invalid', message });
@@ -43,12 +46,16 @@ export async function planLogout(deps: Deps, q: LogoutQuery, session: BrowserSes
   if (clientId !== undefined && !client) return invalid('The application that sent you here is not registered with this server.');
   const asked = q.post_logout_redirect_uri ?? q.redirect;
   let target: string | undefined;
+  // The application whose registered logout URL this is, when the request names none.
+  let owner = client?.clientId;
   if (asked) {
-    const allowed = client ? logoutUriAllowed(client, asked) : (await deps.repos.authorize.clientIdsWithLogoutUri(asked)).length > 0;
+    owner ??= (await deps.repos.authorize.clientIdsWithLogoutUri(asked))[0];
+    const allowed = client ? logoutUriAllowed(client, asked) : owner !== undefined;
     if (!allowed) return invalid('The application asked to send you to an address it has not registered for sign-out.');
     target = withState(asked, q.state);
   }
   if (!session) return { kind: 'now', target, clientId: client?.clientId };
+  if (q.redirect !== undefined && q.post_logout_redirect_uri === undefined && hintSub === undefined) return { kind: 'now', target, clientId: owner };
   const user = hintSub !== undefined ? await deps.repos.users.findById(session.userId) : undefined;
   if (user && user.public_id === hintSub) return { kind: 'now', target, clientId: client?.clientId };
   return { kind: 'confirm', target, clientId: client?.clientId, clientName: client?.name };
