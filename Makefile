@@ -5,6 +5,7 @@ SCHEMATHESIS_VERSION := 4.32.5
 PORT ?= 3000
 # vitest's JSON and schemathesis' JUnit reports, summed into the closing line of `make test`.
 RESULTS := .tmp/results
+NEXTJS_APP := tests/compat/nextjs-app
 
 .PHONY: help deps gen check-gen lint typecheck build run test unit contract bench clean
 
@@ -15,10 +16,16 @@ help:
 	@echo "make bench  measure the hot paths (writes bench/results/latest.json)"
 
 ## Installation: everything the tests need, on a fresh machine.
-deps: node_modules/.stamp .venv/.stamp .chromium.stamp
+deps: node_modules/.stamp $(NEXTJS_APP)/node_modules/.stamp .venv/.stamp .chromium.stamp
 
 node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
+	@touch $@
+
+# The Next.js application of tests/compat/kinde-nextjs.test.ts is its own npm project (next, react and the Kinde
+# Next.js SDK stay out of the root package.json); the test builds it into $(NEXTJS_APP)/.next.
+$(NEXTJS_APP)/node_modules/.stamp: $(NEXTJS_APP)/package.json $(NEXTJS_APP)/package-lock.json
+	npm ci --prefix $(NEXTJS_APP) --no-audit --no-fund
 	@touch $@
 
 .venv/.stamp:
@@ -69,4 +76,4 @@ bench: build
 	node bench/run.mjs
 
 clean:
-	rm -rf dist .tmp
+	rm -rf dist .tmp $(NEXTJS_APP)/.next

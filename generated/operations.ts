@@ -61,6 +61,7 @@ export const operationIds = [
   'getOpenApiDocument',
   'getOpenIdConfiguration',
   'getOrganization',
+  'getOrganizationChooserPage',
   'getOrganizationFeatureFlags',
   'getOrganizationPropertyValues',
   'getOrganizationUserPermissions',
@@ -91,6 +92,7 @@ export const operationIds = [
   'postLoginPage',
   'postOAuth2Token',
   'postOAuthToken',
+  'postOrganizationChooserPage',
   'postRegisterPage',
   'postSsoAction',
   'recordAppActivity',
@@ -190,6 +192,7 @@ export interface Operations {
   getOpenApiDocument: { data: T.GetOpenApiDocumentData; responses: T.GetOpenApiDocumentResponses };
   getOpenIdConfiguration: { data: T.GetOpenIdConfigurationData; responses: T.GetOpenIdConfigurationResponses };
   getOrganization: { data: T.GetOrganizationData; responses: T.GetOrganizationResponses };
+  getOrganizationChooserPage: { data: T.GetOrganizationChooserPageData; responses: T.GetOrganizationChooserPageResponses };
   getOrganizationFeatureFlags: { data: T.GetOrganizationFeatureFlagsData; responses: T.GetOrganizationFeatureFlagsResponses };
   getOrganizationPropertyValues: { data: T.GetOrganizationPropertyValuesData; responses: T.GetOrganizationPropertyValuesResponses };
   getOrganizationUserPermissions: { data: T.GetOrganizationUserPermissionsData; responses: T.GetOrganizationUserPermissionsResponses };
@@ -220,6 +223,7 @@ export interface Operations {
   postLoginPage: { data: T.PostLoginPageData; responses: T.PostLoginPageResponses };
   postOAuth2Token: { data: T.PostOAuth2TokenData; responses: T.PostOAuth2TokenResponses };
   postOAuthToken: { data: T.PostOAuthTokenData; responses: T.PostOAuthTokenResponses };
+  postOrganizationChooserPage: { data: T.PostOrganizationChooserPageData; responses: T.PostOrganizationChooserPageResponses };
   postRegisterPage: { data: T.PostRegisterPageData; responses: T.PostRegisterPageResponses };
   postSsoAction: { data: T.PostSsoActionData; responses: T.PostSsoActionResponses };
   recordAppActivity: { data: T.RecordAppActivityData; responses: T.RecordAppActivityResponses };

@@ -13,6 +13,7 @@ export type AccountSessionsForm = {
      * The id of one of the user's other sessions, or `others` for every session but this one.
      */
     end?: string;
+    lang?: PageLanguage;
 };
 
 export type ActivityRecorded = {
@@ -281,6 +282,7 @@ export type DeviceForm = {
     csrf_token?: CsrfToken;
     user_code?: string;
     action?: 'lookup' | 'approve' | 'deny';
+    lang?: PageLanguage;
 };
 
 /**
@@ -590,6 +592,7 @@ export type LoginForm = {
      * A local page to go back to (only `/oauth/device…`).
      */
     return_to?: string;
+    lang?: PageLanguage;
 };
 
 /**
@@ -604,6 +607,7 @@ export type LoginMfaForm = {
     code?: string;
     req?: AuthorizationRequestHandle;
     return_to?: string;
+    lang?: PageLanguage;
 };
 
 /**
@@ -911,6 +915,18 @@ export type Organization = {
 };
 
 /**
+ * The organization chosen on the chooser page.
+ */
+export type OrganizationChoiceForm = {
+    csrf_token?: CsrfToken;
+    req?: AuthorizationRequestHandle;
+    /**
+     * The code of one of the signed-in user's organizations.
+     */
+    org_code?: string;
+};
+
+/**
  * An organization's code (`org_` and hex for organizations made here).
  */
 export type OrganizationCode = string;
@@ -1144,6 +1160,14 @@ export type OrganizationUsersUpdateInput = {
         permissions?: OrganizationUserKeys;
     }>;
 };
+
+/**
+ * A language for the hosted pages: `en`, `es` or `fr` (a tag such as `es-MX` or `fr-CA` picks its primary
+ * language); any other value gives English. Forms carry the one chosen with `?lang=` so that the next page
+ * keeps it.
+ *
+ */
+export type PageLanguage = string;
 
 export type Permission = {
     id: string;
@@ -1425,6 +1449,7 @@ export type RegisterForm = {
     password?: string;
     req?: AuthorizationRequestHandle;
     return_to?: string;
+    lang?: PageLanguage;
 };
 
 export type ResourceDescription = string;
@@ -1989,7 +2014,9 @@ export type UserListItem = {
 };
 
 /**
- * A password hash imported from another system. It is kept as it is, marked with its method, and
+ * The user's new password: either `password` in clear (8 to 256 characters; stored as an argon2id hash of
+ * its NFKC form, never in clear), or a password hash imported from another system, exactly one of the two.
+ * An imported hash is kept as it is, marked with its method, and
  * replaced by an argon2id hash at the user's first successful sign-in with it. `hashed_password`
  * must have its method's form: bcrypt `$2a$`/`$2b$`/`$2y$` (cost 4 to 13); crypt `$1$`, `$5$`, `$6$`
  * (at most 99999 rounds) or bcrypt;
@@ -2000,7 +2027,7 @@ export type UserListItem = {
  *
  */
 export type UserPasswordInput = unknown & {
-    hashed_password: string;
+    hashed_password?: string;
     hashing_method?: 'bcrypt' | 'crypt' | 'md5' | 'sha256' | 'wordpress' | 'pbkdf2';
     salt?: string;
     salt_position?: 'prefix' | 'suffix';
@@ -2124,9 +2151,48 @@ export type SsoConfigureRequestWritable = {
 };
 
 /**
+ * The user's new password: either `password` in clear (8 to 256 characters; stored as an argon2id hash of
+ * its NFKC form, never in clear), or a password hash imported from another system, exactly one of the two.
+ * An imported hash is kept as it is, marked with its method, and
+ * replaced by an argon2id hash at the user's first successful sign-in with it. `hashed_password`
+ * must have its method's form: bcrypt `$2a$`/`$2b$`/`$2y$` (cost 4 to 13); crypt `$1$`, `$5$`, `$6$`
+ * (at most 99999 rounds) or bcrypt;
+ * md5 (32) and sha256 (64) hex digests of the password with `salt` before or after it
+ * (`salt_position`, default prefix); wordpress phpass (`$P$`/`$H$`, 2^7 to 2^16 rounds), `$wp$2y$…` (WordPress 6.8) or
+ * bcrypt; pbkdf2 the base64 key with `salt` (base64), `variant` and `iterations` (default 24000). The
+ * bounds keep a sign-in against an imported hash affordable.
+ *
+ */
+export type UserPasswordInputWritable = unknown & {
+    /**
+     * A password in clear (an addition to seed 002, which takes hashes only).
+     */
+    password?: string;
+    hashed_password?: string;
+    hashing_method?: 'bcrypt' | 'crypt' | 'md5' | 'sha256' | 'wordpress' | 'pbkdf2';
+    salt?: string;
+    salt_position?: 'prefix' | 'suffix';
+    iterations?: number;
+    variant?: 'salted-pbkdf2-hmac-sha256' | 'salted-pbkdf2-hmac-sha256-512' | 'salted-pbkdf2-hmac-sha512-512';
+    /**
+     * true sets the user's `is_password_reset_requested`; a password set without it clears that flag.
+     */
+    is_temporary_password?: boolean;
+};
+
+/**
  * The `next_token` of the previous page, to get the next one.
  */
 export type NextToken = string;
+
+/**
+ * The page's language when no authorization request is pending (a pending request's own `lang` wins):
+ * `en`, `es` or `fr`, or a tag whose primary subtag is one of them (`es-MX`); any other value gives
+ * English. Without it, the best supported match of `Accept-Language`, else English. The page's links
+ * and forms keep it.
+ *
+ */
+export type PageLang = PageLanguage;
 
 /**
  * Number of results per page (default 10, at most 500).
@@ -2136,7 +2202,16 @@ export type PageSize = number;
 export type GetHomePageData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * The page's language when no authorization request is pending (a pending request's own `lang` wins):
+         * `en`, `es` or `fr`, or a tag whose primary subtag is one of them (`es-MX`); any other value gives
+         * English. Without it, the best supported match of `Accept-Language`, else English. The page's links
+         * and forms keep it.
+         *
+         */
+        lang?: PageLanguage;
+    };
     url: '/';
 };
 
@@ -2261,6 +2336,14 @@ export type GetAccountPageData = {
          * Set by the sessions form after it ended one session (`session`) or all others (`others`).
          */
         ended?: 'session' | 'others';
+        /**
+         * The page's language when no authorization request is pending (a pending request's own `lang` wins):
+         * `en`, `es` or `fr`, or a tag whose primary subtag is one of them (`es-MX`); any other value gives
+         * English. Without it, the best supported match of `Accept-Language`, else English. The page's links
+         * and forms keep it.
+         *
+         */
+        lang?: PageLanguage;
     };
     url: '/account';
 };
@@ -7161,7 +7244,7 @@ export type CreateUserIdentityResponses = {
 export type CreateUserIdentityResponse = CreateUserIdentityResponses[keyof CreateUserIdentityResponses];
 
 export type SetUserPasswordData = {
-    body: UserPasswordInput;
+    body: UserPasswordInputWritable;
     path: {
         /**
          * The user's id.
@@ -7633,6 +7716,14 @@ export type GetLoginPageData = {
          * Set after a logout without a redirect.
          */
         signed_out?: 'true';
+        /**
+         * The page's language when no authorization request is pending (a pending request's own `lang` wins):
+         * `en`, `es` or `fr`, or a tag whose primary subtag is one of them (`es-MX`); any other value gives
+         * English. Without it, the best supported match of `Accept-Language`, else English. The page's links
+         * and forms keep it.
+         *
+         */
+        lang?: PageLanguage;
     };
     url: '/login';
 };
@@ -7923,7 +8014,7 @@ export type AuthorizeOAuthData = {
          */
         is_create_org?: string;
         /**
-         * Seed 002; the pages' language tag, kept on the grant.
+         * Seed 002; the hosted pages' language for this request: `en`, `es` or `fr` (by primary subtag, so `es-MX` is Spanish), any other value English; without it, `Accept-Language`. Kept on the grant.
          */
         lang?: string;
         /**
@@ -7999,6 +8090,14 @@ export type GetDevicePageData = {
          * The client named on the outcome page.
          */
         client_id?: string;
+        /**
+         * The page's language when no authorization request is pending (a pending request's own `lang` wins):
+         * `en`, `es` or `fr`, or a tag whose primary subtag is one of them (`es-MX`); any other value gives
+         * English. Without it, the best supported match of `Accept-Language`, else English. The page's links
+         * and forms keep it.
+         *
+         */
+        lang?: PageLanguage;
     };
     url: '/oauth/device';
 };
@@ -8275,7 +8374,7 @@ export type AuthorizeOAuth2Data = {
          */
         is_create_org?: string;
         /**
-         * Seed 002; the pages' language tag, kept on the grant.
+         * Seed 002; the hosted pages' language for this request: `en`, `es` or `fr` (by primary subtag, so `es-MX` is Spanish), any other value English; without it, `Accept-Language`. Kept on the grant.
          */
         lang?: string;
         /**
@@ -8572,12 +8671,106 @@ export type GetOpenApiDocumentResponses = {
 
 export type GetOpenApiDocumentResponse = GetOpenApiDocumentResponses[keyof GetOpenApiDocumentResponses];
 
+export type GetOrganizationChooserPageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        req?: AuthorizationRequestHandle;
+    };
+    url: '/organizations/select';
+};
+
+export type GetOrganizationChooserPageErrors = {
+    /**
+     * The request is unknown, expired or already completed (the page says so); or a parameter fails the schema (JSON).
+     */
+    400: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+};
+
+export type GetOrganizationChooserPageError = GetOrganizationChooserPageErrors[keyof GetOrganizationChooserPageErrors];
+
+export type GetOrganizationChooserPageResponses = {
+    /**
+     * The page.
+     */
+    200: HtmlPage;
+};
+
+export type GetOrganizationChooserPageResponse = GetOrganizationChooserPageResponses[keyof GetOrganizationChooserPageResponses];
+
+export type PostOrganizationChooserPageData = {
+    body: OrganizationChoiceForm;
+    path?: never;
+    query?: never;
+    url: '/organizations/select';
+};
+
+export type PostOrganizationChooserPageErrors = {
+    /**
+     * `org_code` is missing or not one of the user's organizations (the page again, with the error); the request
+     * is unknown, expired or already completed (the page says so); or the body fails the schema (JSON).
+     *
+     */
+    400: ApiError;
+    /**
+     * The CSRF token is missing or wrong (the page again, with the error), or the request is cross-site (JSON).
+     */
+    403: ApiError;
+    /**
+     * The path exists but not with this method; `Allow` lists the methods it has.
+     */
+    405: ApiError;
+    /**
+     * The body exceeds the configured limit (default 1 MiB).
+     */
+    413: ApiError;
+    /**
+     * The body's Content-Type is not one the operation accepts.
+     */
+    415: ApiError;
+    /**
+     * An unexpected error; the body never carries internals.
+     */
+    500: ApiError;
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostOrganizationChooserPageError = PostOrganizationChooserPageErrors[keyof PostOrganizationChooserPageErrors];
+
+export type PostOrganizationChooserPageResponses = {
+    /**
+     * Any other status is an error body.
+     */
+    default: ApiError;
+};
+
+export type PostOrganizationChooserPageResponse = PostOrganizationChooserPageResponses[keyof PostOrganizationChooserPageResponses];
+
 export type GetRegisterPageData = {
     body?: never;
     path?: never;
     query?: {
         req?: AuthorizationRequestHandle;
         return_to?: string;
+        /**
+         * The page's language when no authorization request is pending (a pending request's own `lang` wins):
+         * `en`, `es` or `fr`, or a tag whose primary subtag is one of them (`es-MX`); any other value gives
+         * English. Without it, the best supported match of `Accept-Language`, else English. The page's links
+         * and forms keep it.
+         *
+         */
+        lang?: PageLanguage;
     };
     url: '/register';
 };

@@ -12,6 +12,7 @@ import { consentPageHandlers } from './consentPages';
 import { devicePageHandlers } from './devicePages';
 import { logoutPageHandlers } from './logoutPages';
 import { accountPageHandlers } from './accountPages';
+import { organizationPageHandlers } from './organizationPages';
 import { mfaHandlers } from './mfa';
 import { ssoHandlers } from './sso';
 import { sessionHandlers } from './session';
@@ -33,6 +34,7 @@ export const handlers: Handlers = {
   ...devicePageHandlers,
   ...logoutPageHandlers,
   ...accountPageHandlers,
+  ...organizationPageHandlers,
   ...mfaHandlers,
   ...ssoHandlers,
   ...sessionHandlers,

@@ -3,16 +3,18 @@ import { authenticateClient } from '../services/oauth/clients';
 import { authorize, browserSessionOf } from '../services/oauth/authorize';
 import { startDeviceAuthorization } from '../services/oauth/device';
 import { errorPage } from '../pages/error';
+import { resolveLang } from '../pages/i18n';
 import { PAGE_HEADERS } from '../pages/layout';
 
-type AuthorizeCtx = Pick<Parameters<Handlers['authorizeOAuth']>[0], 'deps' | 'query' | 'principal'>;
+type AuthorizeCtx = Pick<Parameters<Handlers['authorizeOAuth']>[0], 'deps' | 'query' | 'principal' | 'headers'>;
 
 /** Both authorization paths, one handler. */
-const authorizeHandler = async ({ deps, query, principal }: AuthorizeCtx) => {
+const authorizeHandler = async ({ deps, query, principal, headers }: AuthorizeCtx) => {
   const outcome = await authorize(deps, query ?? {}, await browserSessionOf(deps, principal));
   if (outcome.kind === 'redirect') return { status: 302 as const, redirect: outcome.location, headers: PAGE_HEADERS };
   // The generated result type covers 2xx and default only; the 400 HTML page is declared in the spec.
-  return { status: 400, html: errorPage(outcome.title, outcome.message), headers: PAGE_HEADERS } as never;
+  const lang = resolveLang(query?.lang, headers['accept-language']);
+  return { status: 400, html: errorPage(lang, outcome.error), headers: PAGE_HEADERS } as never;
 };
 
 export const oauthAuthorizeHandlers = {

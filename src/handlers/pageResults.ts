@@ -2,9 +2,10 @@ import type { Deps } from '../deps';
 import type { CookieSpec } from '../http/handler';
 import type { HttpError } from '../http/errors';
 import { SESSION_COOKIE } from '../http/security/sessions';
-import type { AuthorizeOutcome } from '../services/oauth/authorize';
+import { extraOf, type AuthorizeOutcome, type PendingAuthorization } from '../services/oauth/authorize';
 import { checkCsrf, type Csrf, type FormName } from '../pages/csrf';
 import { errorPage } from '../pages/error';
+import { resolveLang, translator, type Lang, type MessageKey } from '../pages/i18n';
 import { PAGE_HEADERS, type Banner } from '../pages/layout';
 
 // Results shared by the hosted-page handlers. An HTML result is typed per status by the generated
@@ -20,13 +21,31 @@ export function redirect(status: 302 | 303, location: string, cookies?: CookieSp
 }
 
 /** An authorization step's outcome: back to the client, or a dead-end error page. */
-export function outcomeResult(outcome: AuthorizeOutcome, status: 302 | 303, cookies?: CookieSpec[]): never {
-  return outcome.kind === 'redirect' ? redirect(status, outcome.location, cookies) : page(400, errorPage(outcome.title, outcome.message), { cookies });
+export function outcomeResult(outcome: AuthorizeOutcome, status: 302 | 303, lang: Lang, cookies?: CookieSpec[]): never {
+  return outcome.kind === 'redirect' ? redirect(status, outcome.location, cookies) : page(400, errorPage(lang, outcome.error), { cookies });
 }
+
+/** A `lang` given to a page (`?lang=` or a form's field): the supported language it names, English for any other value. */
+export const chosenLang = (value: string | undefined): Lang | undefined => (value ? resolveLang(value, undefined) : undefined);
+
+/**
+ * A page's language: the pending authorization request's `lang` when it has one, else the one chosen
+ * on the page, else the browser's `Accept-Language`, else English.
+ */
+export function langOf(ctx: { headers: Record<string, string | undefined> }, pending: PendingAuthorization | undefined, chosen?: Lang): Lang {
+  return resolveLang((pending ? extraOf(pending).lang : undefined) ?? chosen, ctx.headers['accept-language']);
+}
+
+/** A banner named by its catalogue key, worded when the page's language is known. */
+export interface Notice {
+  kind: Banner['kind'];
+  key: MessageKey;
+}
+export const notice = (lang: Lang, n: Notice | undefined): Banner | undefined => (n ? { kind: n.kind, text: translator(lang).text(n.key) } : undefined);
 
 export const sessionCookie = (deps: Deps, token: string): CookieSpec => ({ name: SESSION_COOKIE, value: token, maxAge: deps.config.browserSessionAbsoluteSeconds });
 export const clearedSessionCookie: CookieSpec = { name: SESSION_COOKIE, value: '', maxAge: 0 };
-export const error = (text: string): Banner => ({ kind: 'error', text });
+export const error = (key: MessageKey): Notice => ({ kind: 'error', key });
 export const retryAfter = (err: HttpError) => err.extra.headers ?? {};
 
 export interface FormCtx {

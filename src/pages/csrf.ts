@@ -11,7 +11,7 @@ export const CSRF_COOKIE = 'kendr_csrf';
 const COOKIE_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 const MAX_AGE_SECONDS = 12 * 3600;
 
-export type FormName = 'login' | 'login-mfa' | 'register' | 'consent' | 'device' | 'logout' | 'account-sessions';
+export type FormName = 'login' | 'login-mfa' | 'register' | 'consent' | 'device' | 'logout' | 'account-sessions' | 'organization';
 
 export interface Csrf {
   /** The token to embed in the form. */

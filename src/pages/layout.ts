@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
+import { esc } from './escape';
 import { FAVICON_LINK } from './favicon';
+import type { Lang } from './i18n';
 
-/** Escapes text for HTML element content and double-quoted attribute values. */
-export function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { esc };
 
 /** Hidden inputs for the values a form carries through (only the defined ones). */
 export function hidden(fields: Record<string, string | undefined | null>): string {
@@ -42,6 +41,8 @@ li.session button{margin-top:.5rem;padding:.35rem .9rem}
 .error{background:#fdecea;color:#8a1c13}.info{background:#e8f0fe;color:#1a3d8f}.success{background:#e6f4ea;color:#1e5b2f}
 .code{font:600 1.4rem ui-monospace,monospace;letter-spacing:.15em}
 ul.scopes{padding-left:1.2rem}
+ul.choices{list-style:none;padding:0;margin:0}
+ul.choices button{width:100%;text-align:left}
 small,.muted{color:#5b6472}
 `;
 
@@ -64,9 +65,10 @@ export const PAGE_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'same-origin',
 };
 
-export function layout(title: string, body: string, lang = 'en'): string {
+/** A hosted page in the language its words come from (`<html lang>`). */
+export function layout(title: string, body: string, lang: Lang): string {
   return `<!doctype html>
-<html lang="${esc(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(lang) ? lang : 'en')}">
+<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,6 +1,8 @@
-import { esc, hidden, layout } from './layout';
+import { translator, type Lang } from './i18n';
+import { hidden, layout } from './layout';
 
 export interface LogoutConfirmInput {
+  lang: Lang;
   csrf: string;
   userEmail?: string;
   clientName?: string;
@@ -9,18 +11,28 @@ export interface LogoutConfirmInput {
 }
 
 export function logoutConfirmPage(p: LogoutConfirmInput): string {
-  const from = p.clientName ? ` from ${esc(p.clientName)}` : '';
+  const t = translator(p.lang);
+  const vars = { client: p.clientName ?? '', email: p.userEmail ?? '' };
+  const question = p.clientName
+    ? t.html(p.userEmail ? 'logout.questionFromAs' : 'logout.questionFrom', vars)
+    : t.html(p.userEmail ? 'logout.questionAs' : 'logout.question', vars);
   return layout(
-    'Sign out',
-    `<h1>Sign out?</h1>
-<p>Do you want to sign out${from}${p.userEmail ? ` (${esc(p.userEmail)})` : ''}?</p>
+    t.text('common.signOut'),
+    `<h1>${t.html('logout.heading')}</h1>
+<p>${question}</p>
 <form method="post" action="/logout">
 ${hidden({ csrf_token: p.csrf, ...p.fields })}
-<button type="submit">Sign out</button>
+<button type="submit">${t.html('common.signOut')}</button>
 </form>`,
+    p.lang,
   );
 }
 
-export function signedOutPage(): string {
-  return layout('Signed out', `<h1>Signed out</h1><p class="banner success" role="status">You are signed out.</p><p><a href="/login">Sign in again</a></p>`);
+export function signedOutPage(lang: Lang): string {
+  const t = translator(lang);
+  return layout(
+    t.text('logout.doneTitle'),
+    `<h1>${t.html('logout.doneTitle')}</h1><p class="banner success" role="status">${t.html('logout.done')}</p><p><a href="/login">${t.html('logout.signInAgain')}</a></p>`,
+    lang,
+  );
 }

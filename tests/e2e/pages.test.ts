@@ -84,13 +84,14 @@ describe('sign-in page', () => {
       await page.goto(url.href);
       expect(new URL(page.url()).pathname).toBe('/login');
       expect(await page.getByText('to continue to First Web').isVisible()).toBe(true);
-      expect(await page.getAttribute('html', 'lang')).toBe('de');
+      // German is not one of the pages' languages: English, and <html lang> says so.
+      expect(await page.getAttribute('html', 'lang')).toBe('en');
 
       await page.getByRole('link', { name: 'Create an account' }).click();
       await page.waitForURL(/\/register\?/);
       expect(await page.getByRole('heading', { name: 'Create an account' }).isVisible()).toBe(true);
       expect(await page.getByText('to continue to First Web').isVisible()).toBe(true);
-      expect(await page.getAttribute('html', 'lang')).toBe('de');
+      expect(await page.getAttribute('html', 'lang')).toBe('en');
       // A taken email: a generic refusal that names no account, and the request is kept.
       await page.getByLabel('Full name').fill('Dana New');
       await page.getByLabel('Email', { exact: true }).fill('alice@example.com');
@@ -98,7 +99,7 @@ describe('sign-in page', () => {
       await page.getByRole('button', { name: 'Create account' }).click();
       expect(await page.getByRole('alert').textContent()).toBe('An account cannot be created with these details. If you already have one, sign in instead.');
       expect(await page.getByText('to continue to First Web').isVisible()).toBe(true);
-      expect(await page.getAttribute('html', 'lang')).toBe('de');
+      expect(await page.getAttribute('html', 'lang')).toBe('en');
       await page.getByLabel('Email', { exact: true }).fill('dana@example.com');
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
       await page.getByRole('button', { name: 'Create account' }).click();

@@ -57,7 +57,7 @@ describe('URL and header limits', () => {
 
   it('a URL at the limit reaches the handler', async () => {
     // Any other parameter of the authorization request is accepted and ignored: the handler answers (unknown client).
-    const prefix = '/oauth2/auth?client_id=nobody&utm_source=';
+    const prefix = '/oauth2/auth?client_id=nobody&x_campaign_note=';
     const res = await fetch(`${s.baseUrl}${prefix}${'a'.repeat(MAX_URL_BYTES - prefix.length)}`, { redirect: 'manual' });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);

@@ -35,6 +35,15 @@ describe('logoutUriAllowed', () => {
     expect(logoutUriAllowed(c, 'https://app.example.com/bye/')).toBe(false);
     expect(logoutUriAllowed(c, 'https://evil.example/bye')).toBe(false);
   });
+
+  it('treats an origin without a path as the origin with `/` (the same URL), and nothing else', () => {
+    const c = { logoutUris: ['http://localhost:3000/', 'https://app.example.com'] };
+    expect(logoutUriAllowed(c, 'http://localhost:3000')).toBe(true);
+    expect(logoutUriAllowed(c, 'https://app.example.com/')).toBe(true);
+    expect(logoutUriAllowed(c, 'https://app.example.com/x')).toBe(false);
+    expect(logoutUriAllowed(c, 'https://app.example.com?x=1')).toBe(false);
+    expect(logoutUriAllowed(c, 'http://localhost:3001')).toBe(false);
+  });
 });
 
 describe('first-party clients', () => {

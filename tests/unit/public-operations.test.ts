@@ -56,6 +56,8 @@ const PUBLIC_OPERATIONS: Record<string, string> = {
   getHomePage: 'landing page at /; names the signed-in user when there is a session',
   getAccountPage: 'account page; without a session it sends the browser to sign in',
   postAccountSessions: 'account sessions form (CSRF token checked); without a session it sends the browser to sign in',
+  getOrganizationChooserPage: 'organization chooser of a pending authorization; without a session it sends the browser to sign in',
+  postOrganizationChooserPage: 'organization chooser form (CSRF token checked); without a session it sends the browser to sign in',
 };
 
 type Op = { operationId: string; security?: Record<string, string[]>[] };

@@ -39,9 +39,23 @@ export function importedHashOf(meta: string | null): ImportedHash | undefined {
   }
 }
 
-/** Stores an imported hash as the user's password; their sessions and tokens end (the factor was replaced). */
+/**
+ * Sets the user's password: a clear one hashed with argon2id, or an imported hash kept with its method.
+ * Either way their sessions and tokens end (the factor was replaced).
+ */
 export async function setUserPassword(deps: Deps, publicId: string, input: SetUserPasswordData['body']): Promise<void> {
   const user = await userByPublicId(deps.repos, publicId);
+  const stored = input.password !== undefined ? { secret: await deps.passwords.hash(input.password), meta: null } : importedCredential(input);
+  const now = deps.clock();
+  await deps.tx(async (repos) => {
+    await repos.managedUsers.setImportedPassword(user.id, stored.secret, stored.meta, now);
+    await repos.managedUsers.update(user.id, { password_reset_requested: input.is_temporary_password ? 1 : 0, updated_at: now });
+    await endUserAccess(deps, repos, user.id, now);
+  });
+}
+
+/** An imported hash as the credential stores it: the hash, and its method in `meta`. */
+function importedCredential(input: SetUserPasswordData['body']): { secret: string; meta: string } {
   const method = input.hashing_method ?? 'bcrypt';
   const meta: ImportedHash = {
     method,
@@ -51,13 +65,8 @@ export async function setUserPassword(deps: Deps, publicId: string, input: SetUs
     ...(input.variant !== undefined ? { variant: input.variant } : {}),
   };
   // Hex digests compare in lower case.
-  const secret = method === 'md5' || method === 'sha256' ? input.hashed_password.toLowerCase() : input.hashed_password;
-  const now = deps.clock();
-  await deps.tx(async (repos) => {
-    await repos.managedUsers.setImportedPassword(user.id, secret, JSON.stringify({ import: meta }), now);
-    await repos.managedUsers.update(user.id, { password_reset_requested: input.is_temporary_password ? 1 : 0, updated_at: now });
-    await endUserAccess(deps, repos, user.id, now);
-  });
+  const hash = input.hashed_password!;
+  return { secret: method === 'md5' || method === 'sha256' ? hash.toLowerCase() : hash, meta: JSON.stringify({ import: meta }) };
 }
 
 /**

@@ -6,8 +6,8 @@ import type { AuthorizationRequestRow } from '../../store/repositories/authorize
 import { hashToken, randomToken } from '../crypto';
 import { findClient, redirectUriAllowed } from './clients';
 import { S256_CHALLENGE, issueAuthorizationCode } from './codes';
-import { needsConsent, resolveScopes } from './consent';
-import { admitToOrganization, createOrganizationAtSignIn, wantsNewOrganization } from './organizations';
+import { consentedSince, needsConsent, resolveScopes } from './consent';
+import { admitToOrganization, createOrganizationAtSignIn, organizationsToChooseFrom, wantsNewOrganization } from './organizations';
 import type { OAuthClient } from './types';
 
 /** GET /oauth/authorize and /oauth2/auth query parameters, as the spec defines them (all optional there; checked here). */
@@ -29,7 +29,9 @@ export interface BrowserSession {
   amr: string[];
 }
 
-export type AuthorizeOutcome = { kind: 'redirect'; location: string } | { kind: 'error_page'; title: string; message: string };
+/** A dead end shown as a page (its words are the page catalogue's `error.<name>.*`). */
+export type AuthorizeErrorPage = 'unknownClient' | 'invalidRedirect' | 'requestCompleted';
+export type AuthorizeOutcome = { kind: 'redirect'; location: string } | { kind: 'error_page'; error: AuthorizeErrorPage };
 
 /** A stored request, found by the handle the hosted pages carry in `req`. */
 export interface PendingAuthorization {
@@ -38,7 +40,7 @@ export interface PendingAuthorization {
   client: OAuthClient;
 }
 
-const errorPage = (title: string, message: string): AuthorizeOutcome => ({ kind: 'error_page', title, message });
+const errorPage = (error: AuthorizeErrorPage): AuthorizeOutcome => ({ kind: 'error_page', error });
 
 /** The live browser session behind a cookieSession principal (auth_time and amr included). */
 export async function browserSessionOf(deps: Deps, principal: Principal | null): Promise<BrowserSession | null> {
@@ -91,9 +93,9 @@ function validate(client: OAuthClient, q: AuthorizeQuery): { scopes: string[]; p
  */
 export async function authorize(deps: Deps, q: AuthorizeQuery, session: BrowserSession | null): Promise<AuthorizeOutcome> {
   const client = q.client_id ? await findClient(deps, q.client_id) : undefined;
-  if (!client) return errorPage('Unknown application', 'The application that sent you here is not registered with this server.');
+  if (!client) return errorPage('unknownClient');
   if (!q.redirect_uri || !redirectUriAllowed(client, q.redirect_uri)) {
-    return errorPage('Invalid redirect address', 'The application asked to send you back to an address it has not registered.');
+    return errorPage('invalidRedirect');
   }
   let checked: ReturnType<typeof validate>;
   try {
@@ -135,12 +137,14 @@ export async function loadPending(deps: Deps, handle: string | undefined): Promi
 
 export const extraOf = (p: PendingAuthorization) => JSON.parse(p.row.extra) as Record<string, string>;
 export const promptsOf = (p: PendingAuthorization) => p.row.prompt.split(' ').filter(Boolean);
-export const pageUrl = (deps: Deps, page: 'login' | 'register' | 'consent', handle: string) => `${deps.config.issuer}/${page}?req=${encodeURIComponent(handle)}`;
+export const pageUrl = (deps: Deps, page: 'login' | 'register' | 'consent' | 'organizations/select', handle: string) => `${deps.config.issuer}/${page}?req=${encodeURIComponent(handle)}`;
 
 /**
- * The next step of a request: sign-in (or account creation), consent, or the code. A session counts
- * unless prompt=login/create asks for a fresh one (authenticated after the request began) or max_age
- * is exceeded. `consented` is set when the consent page itself continues the request.
+ * The next step of a request: sign-in (or account creation), consent, the organization chooser, or the
+ * code. A session counts unless prompt=login/create asks for a fresh one (authenticated after the
+ * request began) or max_age is exceeded. `consented` is set when the consent page itself continues the
+ * request; an approval given after the request began also satisfies prompt=consent (so that the step
+ * after consent does not ask again).
  */
 export async function proceed(deps: Deps, p: PendingAuthorization, session: BrowserSession | null, consented = false): Promise<AuthorizeOutcome> {
   const prompts = promptsOf(p);
@@ -153,11 +157,23 @@ export async function proceed(deps: Deps, p: PendingAuthorization, session: Brow
     return { kind: 'redirect', location: pageUrl(deps, wantsCreate ? 'register' : 'login', p.handle) };
   }
   const scopes = p.row.scope.split(' ').filter(Boolean);
-  if (!consented && (prompts.includes('consent') || (await needsConsent(deps, p.client, session.userId, scopes)))) {
+  const askConsent = prompts.includes('consent') && !(await consentedSince(deps, p.client, session.userId, scopes, p.row.created_at));
+  if (!consented && (askConsent || (await needsConsent(deps, p.client, session.userId, scopes)))) {
     if (prompts.includes('none')) return finishWithError(deps, p, 'consent_required', 'the user has not approved this application');
     return { kind: 'redirect', location: pageUrl(deps, 'consent', p.handle) };
   }
-  return finish(deps, p, session);
+  const choices = await organizationsToChooseFrom(deps, session.userId, extraOf(p));
+  if (!choices) return finish(deps, p, session);
+  if (!prompts.includes('none')) return { kind: 'redirect', location: pageUrl(deps, 'organizations/select', p.handle) };
+  // prompt=none shows no page: the user's first organization, recorded on the request.
+  return finish(deps, await chooseOrganization(deps, p, choices[0].code), session);
+}
+
+/** Records the organization the request signs into (`org_code` on the pending request, and so on its grant). */
+export async function chooseOrganization(deps: Deps, p: PendingAuthorization, orgCode: string): Promise<PendingAuthorization> {
+  const extra = JSON.stringify({ ...extraOf(p), org_code: orgCode });
+  await deps.repos.authorize.updateRequestExtra(p.row.id, extra);
+  return { ...p, row: { ...p.row, extra } };
 }
 
 /** Issues the code and sends the browser back to the client (once per request). */
@@ -168,7 +184,7 @@ async function finish(deps: Deps, p: PendingAuthorization, session: BrowserSessi
     return finishWithError(deps, p, 'access_denied', `the user is not a member of organization ${extra.org_code}`);
   }
   if (!(await deps.repos.authorize.completeRequest(p.row.id, deps.clock()))) {
-    return errorPage('Request already completed', 'This sign-in request has already been used. Start again from the application.');
+    return errorPage('requestCompleted');
   }
   // A completed request creates its organization once; the grant then names it.
   if (createOrg) extra = { ...extra, org_code: await createOrganizationAtSignIn(deps, session.userId, extra.org_name) };

@@ -36,10 +36,15 @@ export function redirectUriAllowed(client: Pick<OAuthClient, 'redirectUris'>, ur
   });
 }
 
-/** Post-logout redirects: exact match against the client's registered logout URIs. */
+/**
+ * Post-logout redirects: exact match against the client's registered logout URIs, except that an origin
+ * with no path equals the same origin with `/` (the same URL; the Kinde SDKs strip a trailing slash).
+ */
 export function logoutUriAllowed(client: Pick<OAuthClient, 'logoutUris'>, uri: string): boolean {
-  return !uri.includes('#') && client.logoutUris.includes(uri);
+  return !uri.includes('#') && client.logoutUris.some((registered) => withRootPath(registered) === withRootPath(uri));
 }
+
+const withRootPath = (uri: string) => (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]+$/i.test(uri) ? `${uri}/` : uri);
 
 /** Seed 000's first-party native clients; created at start-up when missing. */
 export const FIRST_PARTY_CLIENTS: OAuthClient[] = [

@@ -2,7 +2,10 @@ import type { Deps } from '../../deps';
 import { OAuthError } from '../../http/errors';
 import type { OAuthClient } from './types';
 
-/** What each scope lets the application do, as shown on the consent and device pages. */
+/**
+ * The scopes this server knows, with what each lets the application do. The consent and device pages
+ * word them from the page catalogue (`scope.<name>` in src/pages/i18n), whose English agrees with this.
+ */
 export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   openid: 'Confirm who you are',
   profile: 'See your name and username',
@@ -28,11 +31,17 @@ export async function needsConsent(deps: Deps, client: OAuthClient, userId: numb
   return !scopes.every((s) => granted.has(s));
 }
 
+/** Whether the user approved these scopes (or more) for this client at or after `since` (the request began). */
+export async function consentedSince(deps: Deps, client: OAuthClient, userId: number, scopes: string[], since: number): Promise<boolean> {
+  const stored = await deps.repos.authorize.findConsent(userId, client.clientId);
+  if (!stored || stored.updated_at < since) return false;
+  const granted = new Set(stored.scope.split(' ').filter(Boolean));
+  return scopes.every((s) => granted.has(s));
+}
+
 /** Remembers an approval; later requests for the same or fewer scopes skip the page. */
 export async function rememberConsent(deps: Deps, client: OAuthClient, userId: number, scopes: string[]): Promise<void> {
   const stored = await deps.repos.authorize.findConsent(userId, client.clientId);
   const all = new Set([...(stored?.scope ?? '').split(' ').filter(Boolean), ...scopes]);
   await deps.repos.authorize.saveConsent(userId, client.clientId, [...all].join(' '), deps.clock());
 }
-
-export const describeScopes = (scopes: string[]) => scopes.map((s) => ({ scope: s, description: SCOPE_DESCRIPTIONS[s] ?? s }));

@@ -17,7 +17,8 @@ export interface LogoutQuery {
 }
 
 export type LogoutPlan =
-  | { kind: 'invalid'; message: string }
+  /** A refusal, named for the error page (`error.<reason>.*` in the page catalogue). */
+  | { kind: 'invalid'; reason: LogoutRefusal }
   /** Ask the user first (OIDC logout without a hint, or a hint for another user). */
   | { kind: 'confirm'; target?: string; clientId?: string; clientName?: string }
   /**
@@ -26,7 +27,8 @@ export type LogoutPlan =
    */
   | { kind: 'now'; target?: string; clientId?: string };
 
-const invalid = (message: string): LogoutPlan => ({ kind: 'invalid', message });
+export type LogoutRefusal = 'logoutForeignToken' | 'logoutOtherAudience' | 'logoutUnknownClient' | 'logoutUnregisteredUri';
+const invalid = (reason: LogoutRefusal): LogoutPlan => ({ kind: 'invalid', reason });
 
 /**
  * Where a logout may send the browser: only to a logout URI registered by the client named by
@@ -37,21 +39,21 @@ export async function planLogout(deps: Deps, q: LogoutQuery, session: BrowserSes
   let hintSub: string | undefined;
   if (q.id_token_hint) {
     const hint = await verifyIdTokenHint(deps, q.id_token_hint);
-    if (!hint) return invalid('The sign-out request carries an ID token this server did not issue.');
-    if (clientId !== undefined && !hint.aud.includes(clientId)) return invalid('The ID token was issued to another application.');
+    if (!hint) return invalid('logoutForeignToken');
+    if (clientId !== undefined && !hint.aud.includes(clientId)) return invalid('logoutOtherAudience');
     clientId = clientId ?? hint.aud[0];
     hintSub = hint.sub;
   }
   const client = clientId !== undefined ? await findClient(deps, clientId) : undefined;
-  if (clientId !== undefined && !client) return invalid('The application that sent you here is not registered with this server.');
+  if (clientId !== undefined && !client) return invalid('logoutUnknownClient');
   const asked = q.post_logout_redirect_uri ?? q.redirect;
   let target: string | undefined;
   // The application whose registered logout URL this is, when the request names none.
   let owner = client?.clientId;
   if (asked) {
-    owner ??= (await deps.repos.authorize.clientIdsWithLogoutUri(asked))[0];
+    owner ??= (await deps.repos.authorize.clientsWithLogoutUris()).find((c) => logoutUriAllowed(c, asked))?.clientId;
     const allowed = client ? logoutUriAllowed(client, asked) : owner !== undefined;
-    if (!allowed) return invalid('The application asked to send you to an address it has not registered for sign-out.');
+    if (!allowed) return invalid('logoutUnregisteredUri');
     target = withState(asked, q.state);
   }
   if (!session) return { kind: 'now', target, clientId: client?.clientId };

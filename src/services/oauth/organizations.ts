@@ -49,6 +49,17 @@ export async function createOrganizationAtSignIn(deps: Deps, userId: number, org
 export const wantsNewOrganization = (extra: Record<string, string>) => extra.is_create_org === 'true';
 
 /**
+ * The organizations a signing-in user chooses from on the hosted chooser, in the order they joined:
+ * only when the request names none (no `org_code`, no `is_create_org`) and the user belongs to
+ * more than one; otherwise undefined (nothing to choose).
+ */
+export async function organizationsToChooseFrom(deps: Deps, userId: number, extra: Record<string, string>): Promise<{ code: string; name: string }[] | undefined> {
+  if (extra.org_code !== undefined || wantsNewOrganization(extra)) return undefined;
+  const orgs = await deps.repos.tenants.organizationsOf(userId);
+  return orgs.length > 1 ? orgs.map((o) => ({ code: o.code, name: o.name })) : undefined;
+}
+
+/**
  * The token endpoint's check: a grant for an organization stays valid only while the user belongs
  * to it, so a removed member cannot mint (or refresh into) tokens carrying its `org_code`.
  */

@@ -21,6 +21,10 @@ export function authorizeRepository(db: Kysely<DB>) {
         .where('expires_at', '>', now)
         .executeTakeFirst();
     },
+    /** Replaces a live request's extra parameters (the organization chosen on the hosted page). */
+    async updateRequestExtra(id: string, extra: string): Promise<void> {
+      await db.updateTable('oauth_authorization_requests').set({ extra }).where('id', '=', id).where('completed_at', 'is', null).execute();
+    },
     /** False when the request was completed already (a double submit). */
     async completeRequest(id: string, now: number): Promise<boolean> {
       const r = await db.updateTable('oauth_authorization_requests').set({ completed_at: now }).where('id', '=', id).where('completed_at', 'is', null).executeTakeFirst();
@@ -51,9 +55,10 @@ export function authorizeRepository(db: Kysely<DB>) {
     },
 
     /** Clients that registered this exact post-logout URI (logout requests that name no client). */
-    async clientIdsWithLogoutUri(uri: string): Promise<string[]> {
-      const rows = await db.selectFrom('oauth_clients').select(['client_id', 'logout_uris']).where('logout_uris', '!=', '[]').execute();
-      return rows.filter((r) => (JSON.parse(r.logout_uris) as string[]).includes(uri)).map((r) => r.client_id);
+    /** Clients that registered logout URIs, with them (the caller decides which URI matches). */
+    async clientsWithLogoutUris(): Promise<{ clientId: string; logoutUris: string[] }[]> {
+      const rows = await db.selectFrom('oauth_clients').select(['client_id', 'logout_uris']).where('logout_uris', '!=', '[]').orderBy('created_at').execute();
+      return rows.map((r) => ({ clientId: r.client_id, logoutUris: JSON.parse(r.logout_uris) as string[] }));
     },
     /** Logout from a client: the user's tokens issued to that client (refresh tokens included). */
     async revokeUserClientTokens(userId: number, clientId: string, now: number): Promise<number> {

@@ -84,7 +84,7 @@ export function managedUserRepository(db: Kysely<DB>) {
       return db.selectFrom('credentials').select(['secret', 'meta']).where('user_id', '=', userId).where('type', '=', 'password').executeTakeFirst();
     },
     /** Replaces the user's password with an imported hash, marked in `meta` with how to check it. */
-    async setImportedPassword(userId: number, secret: string, meta: string, now: number): Promise<void> {
+    async setImportedPassword(userId: number, secret: string, meta: string | null, now: number): Promise<void> {
       await db
         .insertInto('credentials')
         .values({ user_id: userId, type: 'password', secret, meta, created_at: now, updated_at: now, used_at: null })

@@ -135,8 +135,8 @@ describe('user tokens carry what the management API set', () => {
     expect(id.user_properties).not.toHaveProperty('secret_note');
   });
 
-  it('without org_code: the user\'s first organization (their personal one), with nothing granted there', async () => {
-    const at = decodeJwt((await tokens()).access_token);
+  it('without org_code and prompt=none (no chooser): the user\'s first organization (their personal one), with nothing granted there', async () => {
+    const at = decodeJwt((await tokens({ prompt: 'none' })).access_token);
     expect(at.org_code).not.toBe(orgCode);
     expect(at.org_code).toMatch(/^org_/);
     expect(at).toMatchObject({ permissions: [], roles: [], feature_flags: { theme: { t: 's', v: 'dark' }, beta: { t: 'b', v: false } } });

@@ -379,6 +379,20 @@ describe('users: imported passwords', () => {
     expect((await signIn(email, password + 'x')).response.status).toBe(401);
   });
 
+  it('takes a password in clear instead of a hash: stored as argon2id, never in clear; mixing the two is refused', async () => {
+    const { id, email } = await withEmail();
+    const r = await setUserPassword({ client: s.api, path: { user_id: id }, body: { password: 'Clear-Pass-77' } as SetUserPasswordData['body'] });
+    expect(r.response.status).toBe(200);
+    const stored = (await credential(id))!;
+    expect(stored.secret).toMatch(/^\$argon2id\$/);
+    expect(stored.meta).toBeNull();
+    expect(JSON.stringify(await s.deps.db.selectFrom('credentials').selectAll().execute())).not.toContain('Clear-Pass-77');
+    expect((await signIn(email, 'Clear-Pass-77')).response.status).toBe(200);
+    for (const body of [{ password: 'Clear-Pass-77', hashing_method: 'bcrypt' }, { password: 'short' }, {}]) {
+      expect((await setUserPassword({ client: s.api, path: { user_id: id }, body: body as SetUserPasswordData['body'] })).response.status, JSON.stringify(body)).toBe(400);
+    }
+  });
+
   it('refuses a hash that is not of its method\'s form, or too costly to check, with 400', async () => {
     const { id } = await withEmail();
     for (const body of [

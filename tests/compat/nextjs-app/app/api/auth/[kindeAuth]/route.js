@@ -1,0 +1,3 @@
+import { handleAuth } from '@kinde-oss/kinde-auth-nextjs/server';
+
+export const GET = handleAuth();
